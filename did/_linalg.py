@@ -1,0 +1,59 @@
+"""Small weighted regressions shared by the 2x2 DiD estimators.
+
+Both are written out on numpy rather than statsmodels because they run once per
+group-time cell (up to a few hundred times per call) and only the coefficients and
+the Hessian are needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from did.errors import DiDEstimationError
+
+# Convergence of the logit: the Newton steps are quadratic near the optimum, so a tight
+# tolerance costs one or two extra iterations and keeps ATT(g,t) reproducible to 1e-10.
+_LOGIT_TOL = 1e-13
+_LOGIT_MAXITER = 100
+
+
+def weighted_logit(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Fitted probabilities of a weighted logit of ``d`` on ``x`` (no added intercept).
+
+    Maximum likelihood by Newton-Raphson (IRLS), as ``fastglm(..., family=binomial())``
+    in DRDID. With a single constant column the MLE is the weighted share, returned in
+    closed form.
+    """
+    if x.shape[1] == 1 and np.all(x[:, 0] == x[0, 0]):
+        return np.full(d.shape[0], np.dot(w, d) / w.sum())
+    beta = np.zeros(x.shape[1])
+    # Start from the weighted share on the intercept scale when a constant is present.
+    for _ in range(_LOGIT_MAXITER):
+        eta = x @ beta
+        p = 1.0 / (1.0 + np.exp(-eta))
+        v = w * p * (1.0 - p)
+        grad = x.T @ (w * (d - p))
+        hess = (x * v[:, None]).T @ x
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError as exc:
+            raise DiDEstimationError(
+                "propensity-score logit is singular (collinear covariates or no variation)"
+            ) from exc
+        beta = beta + step
+        if np.max(np.abs(step)) < _LOGIT_TOL * (1.0 + np.max(np.abs(beta))):
+            break
+    eta = x @ beta
+    return 1.0 / (1.0 + np.exp(-eta))
+
+
+def weighted_ols(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Coefficients of a weighted least-squares regression of ``y`` on ``x``."""
+    xw = x * w[:, None]
+    xtx = xw.T @ x
+    if np.linalg.cond(xtx) > 1.0 / np.finfo(float).eps:
+        raise DiDEstimationError(
+            "outcome regression among comparison units is singular (too few comparison "
+            "units or collinear covariates)"
+        )
+    return np.linalg.solve(xtx, xw.T @ y)

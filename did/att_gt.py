@@ -1,0 +1,482 @@
+"""Callaway and Sant'Anna (2021) group-time average treatment effects, ATT(g,t).
+
+References
+----------
+Callaway, B. and Sant'Anna, P. H. C. (2021). "Difference-in-differences with multiple
+time periods." Journal of Econometrics 225(2), 200-230. ATT(g,t) with never-treated
+comparison units is eq. (2.6) (IPW), (2.5) (outcome regression) and (2.7) (doubly
+robust); with not-yet-treated comparison units eqs. (2.8)-(2.9). Section 4 gives the
+influence-function standard errors and the multiplier bootstrap.
+
+The numbers reproduce R ``did`` 2.3.0 ``att_gt(panel = TRUE)`` with ``DRDID`` 1.2.3:
+same cell definitions (varying or universal base period, anticipation), same 2x2
+estimators, same ``n / n_cell`` rescaling of the influence function, same analytic
+variance ``Psi'Psi / n^2`` and same Wald pre-test.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2, norm
+
+from did.bootstrap import multiplier_bootstrap
+from did.errors import DiDEstimationError, DiDInputError
+from did.panel import WidePanel, to_wide
+from did.two_by_two import PANEL_ESTIMATORS
+from did._linalg import weighted_logit
+
+_DEGENERATE = np.sqrt(np.finfo(float).eps) * 10.0
+_CONTROL_ALIASES = {
+    "never": "never",
+    "nevertreated": "never",
+    "notyet": "notyet",
+    "notyettreated": "notyet",
+}
+
+
+@dataclass(frozen=True)
+class Pretest:
+    """Wald test that all pre-treatment ATT(g,t) are zero (CS 2021, Section 4.2)."""
+
+    W: float
+    df: int
+    pvalue: float
+
+    def __str__(self) -> str:
+        return f"Pre-trend Wald test: W = {self.W:.4f}, df = {self.df}, p = {self.pvalue:.4f}"
+
+
+@dataclass(frozen=True)
+class ATTgtResults:
+    """Fitted group-time ATTs.
+
+    Attributes
+    ----------
+    att_gt : DataFrame
+        One row per (group, time) cell: ``group, time, event_time, post, att, se,
+        ci_lower, ci_upper``. ``se`` is analytic unless a bootstrap was requested.
+    influence : ndarray (n_units, n_cells)
+        Influence functions of the cells (unit-level, rescaled as in R ``did``).
+    pretest : Pretest or None
+        Joint Wald test of the pre-treatment cells (None when there are none or their
+        covariance is singular).
+    critical_value : float
+        1.96 for pointwise intervals, or the bootstrap sup-t value for uniform bands.
+    """
+
+    att_gt: pd.DataFrame
+    influence: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    pretest: Pretest | None
+    critical_value: float
+    n_units: int
+    n_obs: int
+    unit_group: np.ndarray = field(repr=False)
+    unit_weights: np.ndarray = field(repr=False)
+    periods: np.ndarray = field(repr=False)
+    groups: np.ndarray = field(repr=False)
+    control_group: str
+    method: str
+    base_period: str
+    anticipation: int
+    covariates: tuple[str, ...]
+    balanced: bool
+    bootstrap: int
+    seed: int
+    alpha: float
+
+    @property
+    def params(self) -> pd.Series:
+        """ATT(g,t) indexed by (group, time)."""
+        return self.att_gt.set_index(["group", "time"])["att"]
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors indexed by (group, time)."""
+        return self.att_gt.set_index(["group", "time"])["se"]
+
+    def conf_int(self) -> pd.DataFrame:
+        """Confidence intervals (pointwise, or uniform when bootstrapped)."""
+        return self.att_gt.set_index(["group", "time"])[["ci_lower", "ci_upper"]].rename(
+            columns={"ci_lower": "lower", "ci_upper": "upper"}
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy copy of the ATT(g,t) table."""
+        return self.att_gt.copy()
+
+    def aggregate(
+        self,
+        kind: Literal["simple", "dynamic", "group", "calendar"] = "simple",
+        *,
+        min_e: float = -np.inf,
+        max_e: float = np.inf,
+        na_rm: bool = False,
+    ):
+        """Aggregate ATT(g,t) into summary parameters (CS 2021, Section 3).
+
+        See :func:`did.aggregate.aggregate_att_gt`.
+        """
+        from did.aggregate import aggregate_att_gt
+
+        return aggregate_att_gt(self, kind, min_e=min_e, max_e=max_e, na_rm=na_rm)
+
+    def summary(self) -> str:
+        """Text table of the group-time ATTs."""
+        band = "uniform" if self.bootstrap else "pointwise"
+        lines = [
+            "Callaway-Sant'Anna group-time average treatment effects",
+            f"method: {self.method}, control group: {self.control_group}, base period: "
+            f"{self.base_period}, anticipation: {self.anticipation}",
+            f"units: {self.n_units}, observations: {self.n_obs}"
+            + ("" if self.balanced else " (unbalanced panel)"),
+            f"standard errors: {'multiplier bootstrap, ' + str(self.bootstrap) + ' draws' if self.bootstrap else 'analytic (influence function), clustered by unit'}",
+            "",
+            self.att_gt.to_string(index=False, float_format=lambda v: f"{v:.6f}"),
+            "",
+            f"{int(round((1 - self.alpha) * 100))}% {band} intervals, critical value "
+            f"{self.critical_value:.4f}",
+        ]
+        if self.pretest is not None:
+            lines.append(str(self.pretest))
+        return "\n".join(lines)
+
+
+def _control_mask(
+    group: np.ndarray, g: float, control_group: str, threshold: float
+) -> np.ndarray:
+    """Comparison units: never treated, or also not yet treated by ``threshold``."""
+    if control_group == "never":
+        return group == 0
+    return (group == 0) | ((group > threshold) & (group != g))
+
+
+def _prepare_groups(
+    panel: WidePanel, control_group: str, anticipation: int, group_col: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, WidePanel]:
+    """Recode groups and periods as R ``did::pre_process_did`` does, refusing bad input."""
+    periods = panel.periods
+    group = panel.group.copy()
+    if (group < 0).any():
+        raise DiDInputError(f"group column {group_col!r} has negative values")
+    # R did: a first-treatment period after the last observed period is never treated
+    # within the panel's window.
+    group[group > periods.max()] = 0
+    early = (group > 0) & (group <= periods.min())
+    if early.any():
+        unit = panel.unit_ids[np.argmax(early)]
+        raise DiDInputError(
+            f"{int(early.sum())} units have {group_col!r} at or before the first period "
+            f"{periods.min():g} (treated before the panel starts, e.g. unit {unit!r}); drop "
+            "them explicitly"
+        )
+    glist = np.unique(group[group > 0])
+    if len(glist) == 0:
+        raise DiDInputError(f"no treated units: {group_col!r} is 0 for every unit")
+    if not (group == 0).any():
+        if control_group == "never":
+            raise DiDInputError(
+                f"no never-treated units ({group_col!r} == 0) to serve as controls with "
+                "control_group='never'; use control_group='notyet'"
+            )
+        # R did with not-yet-treated controls and no never-treated units: periods from
+        # the last cohort's (anticipated) start on have no comparison units and are cut,
+        # and that cohort only serves as a comparison group.
+        latest = glist.max()
+        keep_t = periods < latest - anticipation
+        warnings.warn(
+            "no never-treated units: periods from "
+            f"{latest - anticipation:g} on are dropped and cohort {latest:g} is used "
+            "only as a comparison group",
+            stacklevel=3,
+        )
+        panel = _keep_periods(panel, keep_t)
+        periods = panel.periods
+        glist = glist[glist < latest]
+    glist = glist[glist > periods.min() + anticipation]
+    if len(glist) == 0:
+        raise DiDInputError("no treated group has a pre-treatment period in the panel")
+    return group, glist, periods, panel
+
+
+def _keep_periods(panel: WidePanel, keep: np.ndarray) -> WidePanel:
+    observed = panel.observed[:, keep]
+    units = observed.any(axis=1)
+    return WidePanel(
+        unit_ids=panel.unit_ids[units],
+        periods=panel.periods[keep],
+        y=panel.y[units][:, keep],
+        observed=observed[units],
+        covariates=panel.covariates[:, units][:, :, keep],
+        covariate_names=panel.covariate_names,
+        group=panel.group[units],
+        weights=panel.weights[units],
+        n_obs=int(observed.sum()),
+    )
+
+
+def _design(panel: WidePanel, period_index: int) -> np.ndarray:
+    """Constant plus covariates measured in period ``period_index`` (R: base period)."""
+    n = panel.n_units
+    cols = [np.ones(n)] + [panel.covariates[k, :, period_index] for k in range(len(panel.covariate_names))]
+    return np.column_stack(cols)
+
+
+def _covariates_time_invariant(panel: WidePanel) -> bool:
+    if not panel.covariate_names:
+        return True
+    cov = panel.covariates
+    first = np.nanmax(np.where(panel.observed[None], cov, -np.inf), axis=2)
+    last = np.nanmin(np.where(panel.observed[None], cov, np.inf), axis=2)
+    return bool(np.all(first == last))
+
+
+def _propensity(
+    x: np.ndarray, d: np.ndarray, w: np.ndarray, uniform_w: bool
+) -> tuple[np.ndarray, bool]:
+    """Weighted logit scores, and R did's overlap pre-check (unweighted scores < 0.999)."""
+    ps = weighted_logit(x, d, w / w.mean())
+    check = ps if uniform_w else weighted_logit(x, d, np.ones_like(w))
+    return ps, bool(check.max() < 0.999)
+
+
+def _control_regression_ok(x: np.ndarray, d: np.ndarray, method: str) -> bool:
+    """R did's pre-check that the comparison-group outcome regression can be run."""
+    if method == "ipw":
+        return True
+    xc = x[d == 0]
+    if xc.shape[0] == 0:
+        return False
+    xtx = xc.T @ xc
+    return bool(1.0 / np.linalg.cond(xtx, 1) >= np.finfo(float).eps)
+
+
+def att_gt(
+    data: pd.DataFrame,
+    *,
+    y: str,
+    id: str,
+    time: str,
+    group: str,
+    control_group: Literal["never", "notyet"] = "never",
+    method: Literal["dr", "ipw", "reg"] = "dr",
+    covariates: Sequence[str] | None = None,
+    base_period: Literal["varying", "universal"] = "varying",
+    anticipation: int = 0,
+    weights: str | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> ATTgtResults:
+    """Group-time average treatment effects of Callaway and Sant'Anna (2021).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period.
+    y, id, time, group : str
+        Outcome, unit identifier (any hashable type), period (numeric) and first
+        treatment period (numeric; 0 = never treated, as in R ``did``). A first
+        treatment period after the last observed period counts as never treated.
+    control_group : {"never", "notyet"}
+        Never-treated units (CS eq. 2.6-2.7) or never- plus not-yet-treated units
+        (eq. 2.8-2.9). ``"nevertreated"``/``"notyettreated"`` are accepted too.
+    method : {"dr", "ipw", "reg"}
+        Doubly robust (Sant'Anna-Zhao 2020 eq. 3.1), standardised IPW or outcome
+        regression 2x2 estimator. Without covariates all three coincide.
+    covariates : sequence of str, optional
+        Covariates for the propensity score and the outcome regression, measured in
+        the base period of each cell.
+    base_period : {"varying", "universal"}
+        Pre-treatment cells compare consecutive periods ("varying") or every period
+        with g - 1 - anticipation ("universal"; that reference cell is reported as 0
+        with NaN standard error).
+    anticipation : int
+        Number of periods before ``group`` in which units may already react.
+    weights : str, optional
+        Unit sampling weights (constant within a unit).
+    bootstrap : int
+        Multiplier-bootstrap draws (0 = analytic standard errors). With draws, the
+        reported SEs are bootstrap SEs and intervals are uniform (sup-t) bands.
+    seed : int
+        Seed of the bootstrap multipliers.
+    alpha : float
+        1 - coverage of the confidence intervals.
+
+    Returns
+    -------
+    ATTgtResults
+
+    Notes
+    -----
+    The panel must be balanced (every unit observed in every period, no missing
+    outcome): an unbalanced panel raises :class:`DiDInputError` rather than being
+    balanced silently, so the caller chooses the sub-panel (e.g. firms observed in all
+    years of the window). The unbalanced-panel mode of R ``did``
+    (``allow_unbalanced_panel = TRUE``, repeated-cross-section estimators) is not
+    implemented.
+    """
+    control = _CONTROL_ALIASES.get(control_group)
+    if control is None:
+        raise DiDInputError(f"control_group must be 'never' or 'notyet', got {control_group!r}")
+    if method not in PANEL_ESTIMATORS:
+        raise DiDInputError(f"method must be 'dr', 'ipw' or 'reg', got {method!r}")
+    if base_period not in ("varying", "universal"):
+        raise DiDInputError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
+    if int(anticipation) != anticipation or anticipation < 0:
+        raise DiDInputError(f"anticipation must be a non-negative integer, got {anticipation!r}")
+    if bootstrap < 0:
+        raise DiDInputError(f"bootstrap must be a non-negative number of draws, got {bootstrap!r}")
+    covariates = tuple(covariates or ())
+
+    panel = to_wide(data, y=y, id=id, time=time, group=group, covariates=covariates, weights=weights)
+    unit_group, glist, periods, panel = _prepare_groups(panel, control, anticipation, group)
+    if len(unit_group) != panel.n_units:  # periods were cut and some units vanished
+        unit_group = panel.group.copy()
+        unit_group[unit_group > periods.max()] = 0
+    n = panel.n_units
+    n_never = int((unit_group == 0).sum())
+    if control == "never" and n_never < len(covariates) + 5:
+        raise DiDInputError(
+            f"never-treated group is too small ({n_never} units); use control_group='notyet'"
+        )
+    balanced = panel.balanced
+    if not balanced:
+        incomplete = int((~panel.observed.all(axis=1)).sum())
+        raise DiDInputError(
+            f"unbalanced panel: {incomplete} of {n} units are not observed in every period; "
+            "pass a balanced sub-panel (att_gt does not balance silently)"
+        )
+    uniform_w = bool(np.all(panel.weights == panel.weights[0]))
+    universal = base_period == "universal"
+    n_t = len(periods)
+    time_invariant_x = _covariates_time_invariant(panel)
+    estimator = PANEL_ESTIMATORS[method]
+
+    rows: list[dict] = []
+    columns: list[np.ndarray] = []
+    ps_cache: dict[tuple, np.ndarray] = {}
+    for g in glist:
+        is_g = unit_group == g
+        pre_candidates = np.flatnonzero(periods + anticipation < g)
+        last_pre = int(pre_candidates[-1])
+        current_indices = range(0, n_t) if universal else range(1, n_t)
+        for c in current_indices:
+            t = periods[c]
+            post = g <= t
+            if universal:
+                base = last_pre
+                threshold = periods[max(c, last_pre)] + anticipation
+            else:
+                base = last_pre if post else c - 1
+                threshold = t + anticipation
+            row = {"group": g, "time": t, "post": post}
+            if universal and base == c:
+                rows.append({**row, "att": 0.0})
+                columns.append(np.zeros(n))
+                continue
+            is_c = _control_mask(unit_group, g, control, threshold)
+            x_period = min(c, base)
+            idx = np.flatnonzero(is_g | is_c)
+            d = is_g[idx].astype(float)
+            x = _design(panel, x_period)[idx]
+            w_cell = panel.weights[idx]
+            ps = None
+            usable = True
+            if method in ("dr", "ipw"):
+                # The propensity score depends on the cell only through its sample and
+                # base-period covariates; with never-treated controls and fixed
+                # covariates it is the same for every period of a group.
+                key = (g, None if control == "never" else threshold,
+                       None if time_invariant_x else x_period)
+                if key not in ps_cache:
+                    ps_cache[key] = _propensity(x, d, w_cell, uniform_w)
+                ps, overlap_ok = ps_cache[key]
+                if not overlap_ok:
+                    usable = False
+                    warnings.warn(
+                        f"overlap condition violated for group {g:g} in period {t:g}; "
+                        "ATT(g,t) set to NaN", stacklevel=2)
+            if usable and not _control_regression_ok(x, d, method):
+                usable = False
+                warnings.warn(
+                    f"not enough control units for group {g:g} in period {t:g} to run "
+                    "the outcome regression; ATT(g,t) set to NaN", stacklevel=2)
+            if not usable:
+                rows.append({**row, "att": np.nan})
+                columns.append(np.full(n, np.nan))
+                continue
+            dy = panel.y[idx, c] - panel.y[idx, base]
+            try:
+                fit = estimator(dy, d, x, w_cell, ps=ps)
+            except DiDEstimationError as exc:
+                raise DiDEstimationError(f"cell group {g:g}, period {t:g}: {exc}") from exc
+            psi = np.zeros(n)
+            # R did rescales by n / n_cell because the cell uses only G and C units.
+            psi[idx] = fit.influence * (n / len(idx))
+            rows.append({**row, "att": fit.att})
+            columns.append(psi)
+
+    table = pd.DataFrame(rows)
+    table["event_time"] = table["time"] - table["group"]
+    influence = np.column_stack(columns)
+    vcov = influence.T @ influence / n
+    se = np.sqrt(np.diag(vcov) / n)
+    se[~(se > _DEGENERATE)] = np.nan
+    # Wald pre-test uses the analytic covariance, as R did does even when bootstrapping.
+    pretest = _pretest(table, vcov, se, n)
+
+    crit = float(norm.ppf(1.0 - alpha / 2.0))
+    if bootstrap:
+        boot = multiplier_bootstrap(influence, int(bootstrap), seed, alpha)
+        usable = np.isfinite(se)
+        se = np.where(usable, boot.se, np.nan)
+        se[~(se > _DEGENERATE)] = np.nan
+        if np.isfinite(boot.critical_value):
+            crit = boot.critical_value
+
+    table["se"] = se
+    table["ci_lower"] = table["att"] - crit * table["se"]
+    table["ci_upper"] = table["att"] + crit * table["se"]
+    table = table[["group", "time", "event_time", "post", "att", "se", "ci_lower", "ci_upper"]]
+    return ATTgtResults(
+        att_gt=table,
+        influence=influence,
+        vcov=vcov,
+        pretest=pretest,
+        critical_value=crit,
+        n_units=n,
+        n_obs=panel.n_obs,
+        unit_group=unit_group,
+        unit_weights=panel.weights,
+        periods=periods,
+        groups=glist,
+        control_group=control,
+        method=method,
+        base_period=base_period,
+        anticipation=int(anticipation),
+        covariates=covariates,
+        balanced=balanced,
+        bootstrap=int(bootstrap),
+        seed=int(seed),
+        alpha=alpha,
+    )
+
+
+def _pretest(table: pd.DataFrame, vcov: np.ndarray, se: np.ndarray, n: int) -> Pretest | None:
+    pre = np.flatnonzero((table["group"] > table["time"]).to_numpy() & np.isfinite(se))
+    if len(pre) == 0:
+        return None
+    pre_att = table["att"].to_numpy()[pre]
+    pre_v = vcov[np.ix_(pre, pre)]
+    if not np.all(np.isfinite(pre_v)) or 1.0 / np.linalg.cond(pre_v, 1) <= np.finfo(float).eps:
+        warnings.warn("pre-test not computed: singular covariance of pre-treatment cells", stacklevel=3)
+        return None
+    w_stat = float(n * pre_att @ np.linalg.solve(pre_v, pre_att))
+    return Pretest(W=w_stat, df=len(pre), pvalue=float(chi2.sf(w_stat, len(pre))))
