@@ -1,0 +1,317 @@
+"""Statistical disclosure control for published cells (study design, section 5).
+
+Primary suppression
+    A cell built from firm data is published only if
+
+    * it covers at least ``min_firms`` distinct firms (threshold rule);
+    * the two largest firms hold at most ``dominance_top2_share`` of its magnitude
+      ((n, k) dominance rule with n = 2);
+    * it passes the p% rule: the remainder after the two largest contributions is at
+      least ``p_percent`` of the largest, so the second-largest firm cannot estimate the
+      largest to within p% (Hundepool et al., 2012, *Statistical Disclosure Control*,
+      section 4.2.2, the p% rule for magnitude tables).
+
+    Contributions are summed per firm within a cell first and taken in absolute value,
+    so a firm with several rows counts once and negative magnitudes (losses) dominate
+    as much as positive ones.
+
+Secondary suppression
+    A suppressed cell must not be recoverable from published totals or differences.
+    Each additive relation ``total = c1 + ... + ck`` is checked; while any relation has
+    exactly one suppressed member, one more member is suppressed: the smallest
+    eligible component (by ``size``, ties by position), or, when every component but
+    the suppressed one is unavailable, the total. This is repeated to a fixed point
+    (Hundepool et al., 2012, section 4.4, the "hypercube" idea reduced to one level).
+
+Regression cells
+    A coefficient is published only with residual degrees of freedom of at least
+    ``min_residual_df`` and when every dummy in the model (entry cohort, cluster,
+    size class, the treatment itself) covers at least ``min_dummy_firms`` firms.
+
+Reasons are ``"<code>: <detail>"`` strings with codes :data:`MIN_FIRMS`,
+:data:`DOMINANCE`, :data:`P_RULE`, :data:`SECONDARY`, :data:`RESIDUAL_DF`,
+:data:`DUMMY_COVERAGE`; an empty string means the cell is published.
+
+The PyPI package ``acro`` (1.0.2) was considered and not used: it is a stateful
+session object that records outputs into its own folder, counts rows rather than
+distinct firms, has no secondary suppression, refuses ``.svg`` outputs, and pulls
+``rdflib``/``lxml``; the rules themselves are a few vectorised lines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from reports.errors import ReportError
+
+MIN_FIRMS = "min_firms"
+DOMINANCE = "dominance"
+P_RULE = "p_rule"
+SECONDARY = "secondary"
+RESIDUAL_DF = "residual_df"
+DUMMY_COVERAGE = "dummy_coverage"
+
+#: Columns of every companion disclosure frame, in order.
+COMPANION_COLUMNS: tuple[str, ...] = ("row", "column", "n_firms", "top2_share", "suppressed_reason")
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """Thresholds of the disclosure rules; defaults are the study design's.
+
+    Parameters
+    ----------
+    min_firms
+        Minimum number of distinct firms behind a published cell.
+    dominance_top2_share
+        Maximum share of a cell's magnitude held by its two largest firms.
+    p_percent
+        The p of the p% rule, as a fraction (0.10 = 10%).
+    min_residual_df
+        Minimum residual degrees of freedom of a published regression.
+    min_dummy_firms
+        Minimum number of firms every dummy variable of a published regression covers.
+    marker
+        What a suppressed cell shows instead of its value.
+    """
+
+    min_firms: int = 10
+    dominance_top2_share: float = 0.85
+    p_percent: float = 0.10
+    min_residual_df: int = 10
+    min_dummy_firms: int = 10
+    marker: str = "x"
+
+    def __post_init__(self) -> None:
+        if int(self.min_firms) < 1:
+            raise ReportError(f"min_firms must be at least 1, got {self.min_firms}")
+        if not 0 < float(self.dominance_top2_share) <= 1:
+            raise ReportError(f"dominance_top2_share must be in (0, 1], got {self.dominance_top2_share}")
+        if not 0 <= float(self.p_percent) < 1:
+            raise ReportError(f"p_percent must be a fraction in [0, 1), got {self.p_percent}")
+        if int(self.min_residual_df) < 1:
+            raise ReportError(f"min_residual_df must be at least 1, got {self.min_residual_df}")
+        if int(self.min_dummy_firms) < 1:
+            raise ReportError(f"min_dummy_firms must be at least 1, got {self.min_dummy_firms}")
+        if not self.marker or any(ch.isdigit() for ch in self.marker):
+            raise ReportError(f"marker must be a non-empty string without digits, got {self.marker!r}")
+
+    @classmethod
+    def from_spec(cls, spec: object) -> "DisclosureRules":
+        """Build from a mapping or an object with matching attributes (the study spec's
+        ``disclosure`` section). Unknown mapping keys are an error; missing ones default."""
+        names = {f.name for f in fields(cls)}
+        if isinstance(spec, Mapping):
+            unknown = sorted(set(spec) - names)
+            if unknown:
+                raise ReportError(f"unknown disclosure setting(s): {', '.join(map(str, unknown))}")
+            return cls(**dict(spec))
+        return cls(**{n: getattr(spec, n) for n in names if hasattr(spec, n)})
+
+
+def cell_statistics(
+    data: pd.DataFrame,
+    by: Sequence[str],
+    firm: str,
+    magnitude: str | None = None,
+) -> pd.DataFrame:
+    """Per-cell disclosure statistics from firm-level contributions.
+
+    Parameters
+    ----------
+    data
+        One row per contribution (firm, or firm-year): the ``by`` columns, ``firm`` and,
+        optionally, ``magnitude``. Rows with a missing magnitude do not count.
+    by
+        Columns defining a cell.
+    firm
+        Column identifying a firm (any pseudonymous id).
+    magnitude
+        Column whose cell total is published (FTE, value added...). Without it only
+        the firm count is computed and the dominance statistics are NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``by``, with ``n_firms``, ``total`` (sum of absolute per-firm
+        contributions), ``top1`` (largest contribution x1), ``top2_share``
+        ((x1 + x2) / total) and ``remainder`` (total - x1 - x2, for the p% rule).
+    """
+    by = list(by)
+    missing = [c for c in [*by, firm, *([magnitude] if magnitude else [])] if c not in data.columns]
+    if missing:
+        raise ReportError(f"cell_statistics: missing column(s) {', '.join(missing)}")
+    if magnitude is None:
+        counts = data.groupby(by, sort=True, dropna=False)[firm].nunique()
+        out = pd.DataFrame({"n_firms": counts})
+        for col in ("total", "top1", "top2_share", "remainder"):
+            out[col] = np.nan
+        return out
+    used = data.loc[data[magnitude].notna(), [*by, firm, magnitude]]
+    per_firm = used.groupby([*by, firm], sort=True, dropna=False)[magnitude].sum().abs()
+    per_firm = per_firm.rename("x").reset_index()
+    per_firm = per_firm.sort_values([*by, "x", firm], ascending=[True] * len(by) + [False, True], kind="mergesort")
+    per_firm["rank"] = per_firm.groupby(by, sort=False, dropna=False).cumcount()
+    grouped = per_firm.groupby(by, sort=True, dropna=False)
+    out = pd.DataFrame(
+        {
+            "n_firms": grouped[firm].nunique(),
+            "total": grouped["x"].sum(),
+            "top1": per_firm.loc[per_firm["rank"] == 0].groupby(by, dropna=False)["x"].sum(),
+            "top2": per_firm.loc[per_firm["rank"] <= 1].groupby(by, dropna=False)["x"].sum(),
+        }
+    )
+    out["top1"] = out["top1"].fillna(0.0)
+    out["top2"] = out["top2"].fillna(0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["top2_share"] = np.where(out["total"] > 0, out["top2"] / out["total"], np.nan)
+    out["remainder"] = out["total"] - out["top2"]
+    return out.drop(columns="top2")
+
+
+def primary_reasons(stats: pd.DataFrame, rules: DisclosureRules) -> pd.Series:
+    """Primary-suppression reason per cell (empty string = publishable).
+
+    ``stats`` has the columns of :func:`cell_statistics` (``n_firms`` required;
+    ``top1``, ``top2_share``, ``remainder`` optional, NaN = rule not applicable).
+    The first failing rule is reported, in the order threshold, dominance, p%.
+    """
+    if "n_firms" not in stats.columns:
+        raise ReportError("primary_reasons: stats need an n_firms column")
+    n = stats["n_firms"].fillna(0).astype(float)
+    share = stats["top2_share"] if "top2_share" in stats.columns else pd.Series(np.nan, index=stats.index)
+    top1 = stats["top1"] if "top1" in stats.columns else pd.Series(np.nan, index=stats.index)
+    rem = stats["remainder"] if "remainder" in stats.columns else pd.Series(np.nan, index=stats.index)
+    reason = pd.Series("", index=stats.index, dtype=object)
+    p_fail = (rem < rules.p_percent * top1) & (top1 > 0)
+    reason = reason.mask(
+        p_fail, [f"{P_RULE}: remainder {r / t:.1%} of largest < {rules.p_percent:.0%}" if t > 0 else "" for r, t in zip(rem, top1)]
+    )
+    dom_fail = share > rules.dominance_top2_share
+    reason = reason.mask(
+        dom_fail, [f"{DOMINANCE}: top-2 share {s:.1%} > {rules.dominance_top2_share:.0%}" for s in share]
+    )
+    few = n < rules.min_firms
+    reason = reason.mask(few, [f"{MIN_FIRMS}: {k:.0f} firms < {rules.min_firms}" for k in n])
+    return reason
+
+
+@dataclass(frozen=True)
+class Relation:
+    """An additive relation among published cells: ``total = sum(components)``.
+
+    Also covers differences: if ``A`` and ``B`` are published and ``C = A - B`` is
+    too, that is the relation ``A = B + C``.
+    """
+
+    total: Hashable
+    components: tuple[Hashable, ...]
+
+
+def secondary_suppression(
+    reasons: pd.Series,
+    relations: Sequence[Relation],
+    size: pd.Series | None = None,
+) -> pd.Series:
+    """Add secondary suppressions until no relation reveals a suppressed cell.
+
+    Parameters
+    ----------
+    reasons
+        Primary reasons indexed by cell id (empty string = published).
+    relations
+        Additive relations among cell ids; ids absent from ``reasons`` are an error.
+    size
+        Value used to pick the cell to sacrifice (smallest first); by default the
+        cell's position in ``reasons``. Ties are broken by position, so the choice is
+        deterministic.
+
+    Returns
+    -------
+    pandas.Series
+        Reasons with ``"secondary: protects <cell>"`` added where needed.
+    """
+    out = reasons.astype(object).copy()
+    position = pd.Series(np.arange(len(out)), index=out.index)
+    order_key = size.reindex(out.index).astype(float) if size is not None else position.astype(float)
+    for rel in relations:
+        for cell in (rel.total, *rel.components):
+            if cell not in out.index:
+                raise ReportError(f"secondary_suppression: relation refers to unknown cell {cell!r}")
+    changed = True
+    while changed:  # each pass suppresses at least one more cell, so this terminates
+        changed = False
+        for rel in relations:
+            members = (rel.total, *rel.components)
+            hidden = [c for c in members if out[c] != ""]
+            if len(hidden) != 1:
+                continue
+            candidates = [c for c in rel.components if out[c] == ""]
+            if not candidates:
+                candidates = [rel.total]
+            pick = min(candidates, key=lambda c: (order_key[c], position[c]))
+            out[pick] = f"{SECONDARY}: protects {_cell_name(hidden[0])}"
+            changed = True
+    return out
+
+
+def _cell_name(cell: Hashable) -> str:
+    if isinstance(cell, tuple):
+        return " / ".join(str(c) for c in cell)
+    return str(cell)
+
+
+def grid_relations(
+    row_labels: Sequence[Hashable],
+    column_labels: Sequence[Hashable],
+    row_total: Hashable | None = None,
+    column_total: Hashable | None = None,
+) -> list[Relation]:
+    """Relations of a two-way table whose margins are a total row and/or column.
+
+    Cell ids are ``(row, column)`` tuples. ``row_total`` names the row that is the sum
+    of the other rows (in every column); ``column_total`` likewise for columns.
+    """
+    rels: list[Relation] = []
+    if row_total is not None:
+        body = [r for r in row_labels if r != row_total]
+        rels += [Relation((row_total, c), tuple((r, c) for r in body)) for c in column_labels]
+    if column_total is not None:
+        body = [c for c in column_labels if c != column_total]
+        rels += [Relation((r, column_total), tuple((r, c) for c in body)) for r in row_labels]
+    return rels
+
+
+def regression_reason(
+    residual_df: float | None,
+    rules: DisclosureRules,
+    dummy_firms: Mapping[str, float] | None = None,
+) -> str:
+    """Reason a regression result cannot be published, or ``""``.
+
+    Parameters
+    ----------
+    residual_df
+        Residual degrees of freedom of the model (NaN/None = unknown, not checked).
+    dummy_firms
+        Number of distinct firms each dummy covers, e.g. ``{"member": 412,
+        "cohort 2016": 37}``; the smallest is checked against ``min_dummy_firms``.
+    """
+    if residual_df is not None and not (isinstance(residual_df, float) and math.isnan(residual_df)):
+        if float(residual_df) < rules.min_residual_df:
+            return f"{RESIDUAL_DF}: {float(residual_df):g} < {rules.min_residual_df}"
+    if dummy_firms:
+        name, count = min(dummy_firms.items(), key=lambda kv: (float(kv[1]), str(kv[0])))
+        if float(count) < rules.min_dummy_firms:
+            return f"{DUMMY_COVERAGE}: {name} covers {int(count)} firms < {rules.min_dummy_firms}"
+    return ""
+
+
+def reason_code(reason: str) -> str:
+    """The code part of a reason string (``""`` for a published cell)."""
+    return reason.split(":", 1)[0] if reason else ""
