@@ -1,0 +1,365 @@
+"""Figures F1-F6 of the study design (section 4), one seaborn theme, deterministic files.
+
+Every builder takes a tidy frame (documented per function) and returns a
+:class:`matplotlib.figure.Figure` made without :mod:`matplotlib.pyplot`, so no global
+figure state leaks between calls. Points that rest on fewer than ``min_firms`` firms
+(when the frame carries ``n_firms``) are not drawn. :func:`save_figure` writes PNG and
+SVG with no date or software stamps, so two renders are byte-identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)  # headless; has no effect if a backend is already in use
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from reports.disclosure import DisclosureRules
+from reports.errors import ReportError
+from reports.guard import assert_no_firm_identifiers
+
+#: Colours: members always blue, the comparison group grey, matched controls orange.
+MEMBER_COLOUR = "#1f5f9e"
+ECONOMY_COLOUR = "#7a7a7a"
+CONTROL_COLOUR = "#d2691e"
+PALETTE = (MEMBER_COLOUR, ECONOMY_COLOUR, CONTROL_COLOUR, "#2e8b57", "#8b3a62", "#b8860b")
+FIGSIZE = (6.4, 4.0)
+DPI = 200
+
+_SAVE_RC = {
+    "svg.hashsalt": "cluster-impact",  # fixed element ids in SVG output
+    "svg.fonttype": "path",  # glyphs as paths: no dependence on installed fonts
+    "path.simplify": True,
+}
+
+
+def theme_rc() -> dict[str, object]:
+    """The rc parameters of the report theme (seaborn ``whitegrid``, ``paper`` context)."""
+    rc: dict[str, object] = {}
+    rc.update(sns.axes_style("whitegrid"))
+    rc.update(sns.plotting_context("paper", font_scale=1.1))
+    rc.update(
+        {
+            "font.family": "DejaVu Sans",
+            "axes.prop_cycle": matplotlib.cycler(color=list(PALETTE)),
+            "axes.titleweight": "bold",
+            "legend.frameon": False,
+            "figure.dpi": 100,
+        }
+    )
+    return rc
+
+
+@contextlib.contextmanager
+def report_theme() -> Iterator[None]:
+    """Context in which the figure builders draw (no global state is changed)."""
+    with matplotlib.rc_context(theme_rc()):
+        yield
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise ReportError(f"{what}: expected a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ReportError(f"{what}: missing column(s) {', '.join(missing)}")
+    if frame.empty:
+        raise ReportError(f"{what}: no rows to plot")
+
+
+def _mask_small(frame: pd.DataFrame, columns: Sequence[str], rules: DisclosureRules) -> pd.DataFrame:
+    """Blank values resting on fewer than ``min_firms`` firms (if ``n_firms`` is given)."""
+    if "n_firms" not in frame.columns:
+        return frame
+    out = frame.copy()
+    small = out["n_firms"].fillna(0) < rules.min_firms
+    out.loc[small, list(columns)] = np.nan
+    return out
+
+
+def _new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = FIGSIZE):
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def _freeze_layout(fig: Figure) -> Figure:
+    """Run the constrained layout once and fix it.
+
+    Constrained layout starts from the previous positions each time it runs, so two
+    saves of the same figure could differ in the last float digits of the SVG
+    coordinates; freezing makes every save identical.
+    """
+    with matplotlib.rc_context(_SAVE_RC):
+        fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    return fig
+
+
+def _group_colour(name: str, i: int) -> str:
+    low = name.lower()
+    if "member" in low and "non" not in low:
+        return MEMBER_COLOUR
+    if "control" in low or "matched" in low:
+        return CONTROL_COLOUR
+    if "all" in low or "economy" in low or "non" in low:
+        return ECONOMY_COLOUR
+    return PALETTE[(i + 3) % len(PALETTE)]
+
+
+def tfp_index_figure(
+    levels: pd.DataFrame,
+    base_year: int,
+    reference_group: str = "All firms",
+    rules: DisclosureRules = DisclosureRules(),
+    log_values: bool = True,
+    title: str = "TFP of cluster members and all firms",
+) -> Figure:
+    """F1: TFP index of members vs all firms, reference group in ``base_year`` = 100.
+
+    Parameters
+    ----------
+    levels
+        ``year``, ``group`` (e.g. ``"Members"``, ``"All firms"``), ``tfp`` (mean log TFP
+        when ``log_values``, else a level), optional ``n_firms``.
+    base_year, reference_group
+        Every group is indexed to the reference group's value in the base year, so the
+        members' pre-joining advantage shows as a level above 100 (the evaluators'
+        Figure 1).
+    """
+    _require(levels, ["year", "group", "tfp"], "TFP index figure")
+    data = _mask_small(levels, ["tfp"], rules).sort_values(["group", "year"], kind="mergesort")
+    base = data.loc[(data["group"] == reference_group) & (data["year"] == base_year), "tfp"]
+    if base.empty or base.isna().all():
+        raise ReportError(f"TFP index figure: no {reference_group!r} value in base year {base_year}")
+    b = float(base.iloc[0])
+    data["index"] = 100 * np.exp(data["tfp"] - b) if log_values else 100 * data["tfp"] / b
+    with report_theme():
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        for i, (group, part) in enumerate(data.groupby("group", sort=False)):
+            ax.plot(part["year"], part["index"], marker="o", ms=3.5, lw=1.8, color=_group_colour(str(group), i), label=str(group))
+        ax.axhline(100, color="black", lw=0.6, ls=":")
+        ax.set_xlabel("Year")
+        ax.set_ylabel(f"TFP index ({reference_group}, {base_year} = 100)")
+        ax.set_title(title)
+        ax.legend(loc="best")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        return _freeze_layout(fig)
+
+
+def event_study_figure(
+    estimates: pd.DataFrame,
+    reference_period: int = -1,
+    level: float = 0.95,
+    rules: DisclosureRules = DisclosureRules(),
+    title: str = "Effect of membership on log TFP by event time",
+) -> Figure:
+    """F2: event-study coefficients with a pointwise ``level`` confidence band.
+
+    Parameters
+    ----------
+    estimates
+        ``event_time`` (years since joining), ``estimate``, ``se``; optionally
+        ``n_firms``. The reference period is drawn at 0 without a band if absent.
+    """
+    from scipy import stats
+
+    _require(estimates, ["event_time", "estimate", "se"], "event-study figure")
+    data = _mask_small(estimates, ["estimate", "se"], rules).sort_values("event_time", kind="mergesort")
+    if reference_period not in set(data["event_time"]):
+        ref = pd.DataFrame({"event_time": [reference_period], "estimate": [0.0], "se": [np.nan]})
+        data = pd.concat([data, ref], ignore_index=True).sort_values("event_time", kind="mergesort")
+    z = stats.norm.ppf(0.5 + level / 2)
+    lo, hi = data["estimate"] - z * data["se"], data["estimate"] + z * data["se"]
+    with report_theme():
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        ax.fill_between(data["event_time"], lo, hi, color=MEMBER_COLOUR, alpha=0.2, lw=0, label=f"{level:.0%} confidence band")
+        ax.plot(data["event_time"], data["estimate"], marker="o", ms=4, lw=1.6, color=MEMBER_COLOUR, label="Estimate")
+        ax.axhline(0, color="black", lw=0.7)
+        ax.axvline(reference_period + 0.5, color=ECONOMY_COLOUR, lw=0.8, ls="--")
+        ax.set_xlabel("Years relative to joining")
+        ax.set_ylabel("Effect on log TFP")
+        ax.set_title(title)
+        ax.legend(loc="upper left")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        return _freeze_layout(fig)
+
+
+def matched_paths_figure(
+    paths: pd.DataFrame,
+    rules: DisclosureRules = DisclosureRules(),
+    title: str = "Mean TFP of members and matched controls",
+) -> Figure:
+    """F3: mean log TFP by event time, members vs matched controls.
+
+    Parameters
+    ----------
+    paths
+        ``event_time``, ``group`` (``"Members"``, ``"Matched controls"``), ``tfp`` (mean
+        log TFP), optional ``n_firms``.
+    """
+    _require(paths, ["event_time", "group", "tfp"], "matched-paths figure")
+    data = _mask_small(paths, ["tfp"], rules).sort_values(["group", "event_time"], kind="mergesort")
+    with report_theme():
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        for i, (group, part) in enumerate(data.groupby("group", sort=False)):
+            ax.plot(part["event_time"], part["tfp"], marker="o", ms=3.5, lw=1.8, color=_group_colour(str(group), i), label=str(group))
+        ax.axvline(-0.5, color=ECONOMY_COLOUR, lw=0.8, ls="--")
+        ax.set_xlabel("Years relative to joining")
+        ax.set_ylabel("Mean log TFP")
+        ax.set_title(title)
+        ax.legend(loc="best")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        return _freeze_layout(fig)
+
+
+def employment_index_figure(
+    totals: pd.DataFrame,
+    base_year: int,
+    rules: DisclosureRules = DisclosureRules(),
+    title: str = "Employment and value added: members and the economy",
+) -> Figure:
+    """F4: FTE and value-added indices (each group's own base year = 100).
+
+    Parameters
+    ----------
+    totals
+        ``year``, ``group`` (``"Members"``, ``"Economy"``), ``fte``, ``value_added``
+        (group totals), optional ``n_firms``.
+    """
+    _require(totals, ["year", "group", "fte", "value_added"], "employment index figure")
+    data = _mask_small(totals, ["fte", "value_added"], rules).sort_values(["group", "year"], kind="mergesort")
+    with report_theme():
+        fig, axes = _new_figure(1, 2, figsize=(9.6, 3.8))
+        for ax, col, label in zip(axes[0], ("fte", "value_added"), ("FTE", "Value added")):
+            for i, (group, part) in enumerate(data.groupby("group", sort=False)):
+                base = part.loc[part["year"] == base_year, col]
+                if base.empty or base.isna().all() or float(base.iloc[0]) == 0:
+                    raise ReportError(f"employment index figure: no {label} for {group!r} in base year {base_year}")
+                ax.plot(part["year"], 100 * part[col] / float(base.iloc[0]), marker="o", ms=3.5, lw=1.8,
+                        color=_group_colour(str(group), i), label=str(group))
+            ax.axhline(100, color="black", lw=0.6, ls=":")
+            ax.set_title(f"{label} ({base_year} = 100)")
+            ax.set_xlabel("Year")
+            ax.xaxis.get_major_locator().set_params(integer=True)
+        axes[0, 0].set_ylabel("Index")
+        axes[0, 0].legend(loc="best")
+        fig.suptitle(title, fontweight="bold")
+        return _freeze_layout(fig)
+
+
+def overlap_figure(
+    scores: pd.DataFrame,
+    bins: int = 20,
+    rules: DisclosureRules = DisclosureRules(),
+    title: str = "Propensity-score overlap",
+) -> Figure:
+    """F5: histogram densities of the propensity score, members vs candidate controls.
+
+    Parameters
+    ----------
+    scores
+        Firm level: ``pscore`` in [0, 1], ``treated`` (0/1). Only binned densities are
+        drawn; a bin holding fewer than ``min_firms`` firms of a group is left out, so
+        no individual score can be read off the figure.
+    """
+    _require(scores, ["pscore", "treated"], "overlap figure")
+    ps = scores["pscore"].astype(float)
+    if ((ps < 0) | (ps > 1)).any():
+        raise ReportError("overlap figure: pscore must lie in [0, 1]")
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    width = edges[1] - edges[0]
+    with report_theme():
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        for flag, label, colour, sign in ((1, "Members", MEMBER_COLOUR, 1.0), (0, "Candidate controls", CONTROL_COLOUR, -1.0)):
+            values = ps[scores["treated"].astype(int) == flag].dropna().to_numpy()
+            counts, _ = np.histogram(values, bins=edges)
+            density = counts / max(len(values), 1) / width
+            density = np.where((counts > 0) & (counts < rules.min_firms), np.nan, density)
+            ax.bar(edges[:-1], sign * density, width=width, align="edge", color=colour, alpha=0.75, label=label, lw=0)
+        ax.axhline(0, color="black", lw=0.7)
+        ax.set_xlabel("Propensity score")
+        ax.set_ylabel("Density (controls below the axis)")
+        ax.set_title(title)
+        ax.legend(loc="upper right")
+        return _freeze_layout(fig)
+
+
+def love_plot_figure(
+    balance: pd.DataFrame,
+    threshold: float = 0.1,
+    absolute: bool = True,
+    variable_labels: dict[str, str] | None = None,
+    title: str = "Covariate balance before and after matching",
+) -> Figure:
+    """F6: standardised differences before and after matching (a "love plot").
+
+    Parameters
+    ----------
+    balance
+        ``variable``, ``sample`` (``"before"``/``"after"``), ``std_diff``.
+    threshold
+        Dashed reference line (0.1, Austin 2009).
+    """
+    _require(balance, ["variable", "sample", "std_diff"], "love plot")
+    data = balance.copy()
+    data["value"] = data["std_diff"].abs() if absolute else data["std_diff"]
+    order = list(dict.fromkeys(data["variable"]))
+    labels = [(variable_labels or {}).get(v, str(v)) for v in order]
+    pos = {v: i for i, v in enumerate(order)}
+    with report_theme():
+        fig, axes = _new_figure(figsize=(6.4, 1.2 + 0.35 * len(order)))
+        ax = axes[0, 0]
+        for sample, marker, colour in (("before", "o", ECONOMY_COLOUR), ("after", "D", MEMBER_COLOUR)):
+            part = data.loc[data["sample"] == sample]
+            ax.scatter(part["value"], part["variable"].map(pos), marker=marker, s=28, color=colour,
+                       label=f"{sample.capitalize()} matching", zorder=3)
+        for x in (threshold, *([] if absolute else [-threshold])):
+            ax.axvline(x, color="black", lw=0.7, ls="--")
+        ax.axvline(0, color="black", lw=0.5)
+        ax.set_yticks(range(len(order)), labels)
+        ax.invert_yaxis()
+        ax.set_xlabel("Absolute standardised difference" if absolute else "Standardised difference")
+        ax.set_title(title)
+        ax.legend(loc="lower right")
+        return _freeze_layout(fig)
+
+
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """The figure rendered as ``"png"`` or ``"svg"``, without any date or software stamp."""
+    if fmt not in ("png", "svg"):
+        raise ReportError(f"figure format must be png or svg, got {fmt!r}")
+    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_SAVE_RC):
+        fig.savefig(buf, format=fmt, dpi=DPI, metadata=metadata)
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
+    """Write ``<path_stem>.png`` and ``<path_stem>.svg``; both byte-identical across runs.
+
+    Each file is checked with :func:`~reports.guard.assert_no_firm_identifiers`.
+    """
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in ("png", "svg"):
+        path = stem.with_name(stem.name + f".{fmt}")
+        path.write_bytes(figure_bytes(fig, fmt))
+        assert_no_firm_identifiers(path)
+        written.append(path)
+    return written
