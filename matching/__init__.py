@@ -1,1 +1,39 @@
+"""Propensity-score, exact and coarsened exact matching with R MatchIt's semantics.
 
+Public API:
+
+* :func:`propensity_score` -> :class:`PropensityScoreResults`
+* :func:`match` -> :class:`MatchResults` (``.distance``, ``.weights``, ``.subclass``,
+  ``.matched_data()``, ``.balance()``, ``.att(outcome)``, ``.love_plot()``, ...)
+* :func:`matched_cohort_panel` -> (stacked weighted firm-year panel, balance frame)
+* :func:`love_plot`, :func:`overlap_plot` (seaborn; return matplotlib Figures)
+
+No Dagster imports: the pipeline calls these plain functions.
+"""
+
+from matching.effect import ATTResults
+from matching.errors import (
+    MatchingError,
+    MissingCovariateError,
+    NoMatchError,
+    NoVariationError,
+    SeparationError,
+    TreatmentError,
+)
+from matching.match import MatchingWarning, MatchResults, match
+from matching.propensity import PropensityScoreResults, propensity_score
+
+__all__ = [
+    "ATTResults",
+    "MatchResults",
+    "MatchingError",
+    "MatchingWarning",
+    "MissingCovariateError",
+    "NoMatchError",
+    "NoVariationError",
+    "PropensityScoreResults",
+    "SeparationError",
+    "TreatmentError",
+    "match",
+    "propensity_score",
+]
