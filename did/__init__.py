@@ -8,14 +8,36 @@ event-study plot. No Dagster imports: the pipeline calls these functions.
 
 from did.aggregate import AggregateResults, aggregate_att_gt
 from did.att_gt import ATTgtResults, Pretest, att_gt
-from did.errors import DiDEstimationError, DiDInputError
+from did.bacon import BaconDecomposition, bacon_decomposition
+from did.errors import DiDError, DiDEstimationError, DiDInputError
+from did.event_study import EventStudyResults, event_study
+from did.plot import plot_event_study
+from did.subgroup import (
+    EqualityTest,
+    SubgroupResults,
+    cohort_equality_test,
+    subgroup_effects,
+)
+from did.twfe import TWFEResults, twfe
 
 __all__ = [
     "ATTgtResults",
     "AggregateResults",
+    "BaconDecomposition",
+    "DiDError",
     "DiDEstimationError",
     "DiDInputError",
+    "EqualityTest",
+    "EventStudyResults",
     "Pretest",
+    "SubgroupResults",
+    "TWFEResults",
     "aggregate_att_gt",
     "att_gt",
+    "bacon_decomposition",
+    "cohort_equality_test",
+    "event_study",
+    "plot_event_study",
+    "subgroup_effects",
+    "twfe",
 ]

@@ -273,6 +273,9 @@ def aggregate_att_gt(
         else {"term": [], "att": [], "se": []}
     )
     if key:
+        from did.att_gt import integral_or_float
+
+        elements[key] = integral_or_float(elements[key])
         elements["ci_lower"] = elements["att"] - crit * elements["se"]
         elements["ci_upper"] = elements["att"] + crit * elements["se"]
     return AggregateResults(

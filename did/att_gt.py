@@ -148,6 +148,12 @@ class ATTgtResults:
         return "\n".join(lines)
 
 
+def integral_or_float(values: pd.Series) -> pd.Series:
+    """Periods as integers when they are whole numbers (years), floats otherwise."""
+    arr = values.to_numpy(dtype=float)
+    return values.astype("int64") if np.all(arr == np.round(arr)) else values.astype(float)
+
+
 def _control_mask(
     group: np.ndarray, g: float, control_group: str, threshold: float
 ) -> np.ndarray:
@@ -425,6 +431,8 @@ def att_gt(
 
     table = pd.DataFrame(rows)
     table["event_time"] = table["time"] - table["group"]
+    for col in ("group", "time", "event_time"):
+        table[col] = integral_or_float(table[col])
     influence = np.column_stack(columns)
     vcov = influence.T @ influence / n
     se = np.sqrt(np.diag(vcov) / n)

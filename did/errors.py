@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 
-class DiDInputError(ValueError):
+class DiDError(ValueError):
+    """Base class of the errors raised by the ``did`` package."""
+
+
+class DiDInputError(DiDError):
     """Bad input to a difference-in-differences estimator.
 
     The message is one line and names the offending column, unit or setting, so the
@@ -11,5 +15,5 @@ class DiDInputError(ValueError):
     """
 
 
-class DiDEstimationError(ValueError):
+class DiDEstimationError(DiDError):
     """An estimator could not be computed on otherwise valid input (e.g. singular design)."""

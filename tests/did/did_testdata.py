@@ -73,3 +73,16 @@ def simulate_staggered(
         vals = np.array([(1 + ev) * effect_slope + cohort_shift * k for k in obs])
         truth[ev] = float(vals @ sizes / sizes.sum())
     return df, truth
+
+
+def true_simple_att(df: pd.DataFrame, n_periods: int = 10, cohorts=(4, 6, 8),
+                    effect_slope: float = 0.1, cohort_shift: float = 0.05) -> float:
+    """Group-size weighted mean of the true post-treatment ATT(g,t) (CS eq. 3.10 target)."""
+    units = df.drop_duplicates("unit")
+    num = den = 0.0
+    for k, c in enumerate(cohorts):
+        n_g = float((units["g"] == c).sum())
+        for t in range(c, n_periods + 1):
+            num += n_g * ((1 + t - c) * effect_slope + cohort_shift * k)
+            den += n_g
+    return num / den

@@ -1,0 +1,196 @@
+"""``cluster-impact did ...`` subcommands: ``att-gt`` and ``twfe``.
+
+Output layouts are fixed by issue #5 (auditors' scripts parse them); NaN becomes null.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from did.att_gt import att_gt
+from did.errors import DiDError
+from did.twfe import twfe
+
+
+class _CLIError(Exception):
+    """A problem with the command-line input (file, option)."""
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise _CLIError(f"data file not found: {path}")
+    try:
+        if p.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(p)
+        return pd.read_csv(p)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is reported in one line
+        raise _CLIError(f"cannot read {path}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
+
+
+def _num(value: Any) -> Any:
+    """JSON-safe number: NaN/inf to null, numpy scalars to Python."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return value
+    if not math.isfinite(f):
+        return None
+    return int(f) if float(f).is_integer() and not isinstance(value, float) else f
+
+
+def _period(value: Any) -> Any:
+    f = float(value)
+    return int(f) if f.is_integer() else f
+
+
+def _write(payload: dict, out: str | None) -> None:
+    text = json.dumps(payload, indent=1)
+    if out:
+        Path(out).write_text(text + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def att_gt_payload(res) -> dict:
+    """The JSON layout of ``did att-gt`` for a fitted :class:`ATTgtResults`."""
+    cells = [
+        {"group": _period(r.group), "time": _period(r.time), "att": _num(r.att), "se": _num(r.se)}
+        for r in res.att_gt.itertuples()
+    ]
+    simple = res.aggregate("simple")
+    aggregate: dict[str, Any] = {"simple": {"att": _num(simple.overall_att), "se": _num(simple.overall_se)}}
+    for kind, key in (("dynamic", "event_time"), ("group", "group"), ("calendar", "time")):
+        agg = res.aggregate(kind)
+        aggregate[kind] = [
+            {key: _period(k), "att": _num(a), "se": _num(s)}
+            for k, a, s in zip(agg.elements[key], agg.elements["att"], agg.elements["se"])
+        ]
+    return {"n_units": int(res.n_units), "n_obs": int(res.n_obs), "att_gt": cells, "aggregate": aggregate}
+
+
+def _run(args: argparse.Namespace, body) -> int:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            payload = body(args)
+        except (DiDError, _CLIError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    for w in caught:
+        print(f"warning: {str(w.message).splitlines()[0]}", file=sys.stderr)
+    try:
+        _write(payload, args.json)
+    except OSError as exc:
+        print(f"error: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _att_gt_body(args: argparse.Namespace) -> dict:
+    data = _read_table(args.data)
+    covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else None
+    res = att_gt(
+        data,
+        y=args.y,
+        id=args.id,
+        time=args.time,
+        group=args.group,
+        control_group=args.control,
+        method=args.method,
+        covariates=covariates,
+        base_period=args.base_period,
+        anticipation=args.anticipation,
+        weights=args.weights,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+    )
+    return att_gt_payload(res)
+
+
+def _twfe_body(args: argparse.Namespace) -> dict:
+    data = _read_table(args.data)
+    absorb = [tuple(a.split(":")) if ":" in a else a for a in args.absorb] if args.absorb else None
+    res = twfe(
+        data,
+        y=args.y,
+        id=args.id,
+        time=args.time,
+        treated=args.treated,
+        absorb=absorb,
+        weights=args.weights,
+        cluster=args.cluster,
+    )
+    return {
+        "coef": float(res.params.iloc[0]),
+        "se": _num(res.std_errors.iloc[0]),
+        "n_obs": int(res.nobs),
+    }
+
+
+def handle_att_gt(args: argparse.Namespace) -> int:
+    """``did att-gt``: Callaway-Sant'Anna ATT(g,t) and the four aggregations as JSON."""
+    return _run(args, _att_gt_body)
+
+
+def handle_twfe(args: argparse.Namespace) -> int:
+    """``did twfe``: static TWFE coefficient, clustered SE and N as JSON."""
+    return _run(args, _twfe_body)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", required=True, metavar="FILE", help="CSV or Parquet panel")
+    p.add_argument("--y", required=True, metavar="COL", help="outcome column")
+    p.add_argument("--id", required=True, metavar="COL", help="unit identifier column")
+    p.add_argument("--time", required=True, metavar="COL", help="period column")
+    p.add_argument("--weights", metavar="COL", help="weights column (optional)")
+    p.add_argument("--json", metavar="OUT", help="write JSON here instead of stdout")
+
+
+def _nonnegative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``did att-gt`` and ``did twfe`` to the ``cluster-impact`` CLI."""
+    did_parser = subparsers.add_parser(
+        "did", help="difference-in-differences estimators (Callaway-Sant'Anna, TWFE)"
+    )
+    did_sub = did_parser.add_subparsers(dest="did_command", metavar="SUBCOMMAND")
+    did_parser.set_defaults(func=lambda args: (did_parser.print_help(), 2)[1])
+
+    p = did_sub.add_parser("att-gt", help="Callaway-Sant'Anna group-time ATTs and aggregates")
+    _common(p)
+    p.add_argument("--group", required=True, metavar="COL", help="first treated period, 0 = never")
+    p.add_argument("--control", choices=["never", "notyet"], default="never")
+    p.add_argument("--method", choices=["dr", "ipw", "reg"], default="dr")
+    p.add_argument("--covariates", metavar="A,B", help="comma-separated covariate columns")
+    p.add_argument("--base-period", dest="base_period", choices=["varying", "universal"], default="varying")
+    p.add_argument("--anticipation", type=_nonnegative_int, default=0)
+    p.add_argument("--bootstrap", type=_nonnegative_int, default=0, metavar="N",
+                   help="multiplier-bootstrap draws (default 0: analytic SEs)")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.set_defaults(func=handle_att_gt)
+
+    p = did_sub.add_parser("twfe", help="two-way fixed-effects DiD coefficient")
+    _common(p)
+    p.add_argument("--treated", required=True, metavar="COL", help="0/1 treatment indicator")
+    p.add_argument("--cluster", metavar="COL", help="cluster column (default: --id)")
+    p.add_argument("--absorb", action="append", metavar="COL[:COL]",
+                   help="extra absorbed effect; A:B for the interaction (repeatable)")
+    p.set_defaults(func=handle_twfe)
