@@ -11,10 +11,13 @@ instrumented by their lag; capital-only terms by their current value.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from . import first_stage
 from .exceptions import InsufficientDataError, where
+from .linalg import wls
 from .optimise import minimise, poly3, project_out
 from .panel import PanelArrays
 from .spec import CoreFit, FitConfig, is_free_like, production_matrix, term_exponents
@@ -37,21 +40,25 @@ def fit_acf(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = None
             f"ACF needs more than {x.shape[1] + 4}"
         )
     lx = panel.lag(x)[rows]
-    lphi = panel.lag(phi)[rows]
-    xr, phir, w = x[rows], phi[rows], panel.weights[rows]
-    z = np.hstack([lx[:, free_like], xr[:, ~free_like]])
-    zw = z * w[:, None]
-    wmat = np.linalg.inv(zw.T @ z) / w.sum()
-    chol = np.linalg.cholesky(wmat)
+    moments = _moments(x[rows], lx, phi[rows], panel.lag(phi)[rows], free_like, panel.weights[rows])
+    phir = phi[rows]
 
-    def moments(theta: np.ndarray) -> np.ndarray:
-        omega = phir - xr @ theta
-        xi = project_out(poly3(lphi - lx @ theta), omega, w)
-        return chol.T @ (zw.T @ xi)
-
-    if theta0 is None:
-        theta0 = np.asarray(cfg.theta0, dtype=float) if cfg.theta0 is not None else _ols_start(panel, x)
-    theta, obj, ok, msg = minimise(moments, np.asarray(theta0, float), cfg.xtol, cfg.max_nfev)
+    if theta0 is not None:
+        starts = [np.asarray(theta0, float)]
+    elif cfg.theta0 is not None:
+        starts = [np.asarray(cfg.theta0, float)]
+    else:
+        starts = _default_starts(panel, x)
+    # the moments are just identified: a root has a criterion of ~0, other minima are spurious
+    root_tol = 1e-12 * max(float(np.var(phir)), 1e-12)
+    best = None
+    for start in starts:
+        cand = minimise(moments, start, cfg.xtol, cfg.max_nfev)
+        if best is None or (cand[2] and (not best[2] or cand[1] < best[1])):
+            best = cand
+        if best[2] and best[1] < root_tol:
+            break
+    theta, obj, ok, msg = best
     return CoreFit(
         coef=np.concatenate([theta, gamma]),
         se=None,
@@ -63,10 +70,52 @@ def fit_acf(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = None
     )
 
 
-def _ols_start(panel: PanelArrays, x: np.ndarray) -> np.ndarray:
-    """Start the search at the OLS elasticities (prodest starts at first-stage coefficients
-    plus noise; OLS is deterministic and usually closer)."""
-    from .linalg import wls
+def _default_starts(panel: PanelArrays, x: np.ndarray) -> list[np.ndarray]:
+    """Starting points tried in turn when none is given; the lowest criterion wins.
 
+    The ACF criterion can have several local minima (on prodest's Chilean example the OLS
+    start leads to a spurious one), so rather than prodest's single start (first-stage
+    coefficients plus noise) we try the OLS and within elasticities, their average, and the
+    OLS returns to scale spread equally over the terms, all deterministic.
+    """
+    from .linear import demean_by_firm
+
+    w = panel.weights
     xx = np.hstack([np.ones((panel.n, 1)), x, panel.controls])
-    return wls(xx, panel.y, panel.weights)[1 : 1 + x.shape[1]]
+    ols = wls(xx, panel.y, w)[1 : 1 + x.shape[1]]
+    xd = demean_by_firm(np.hstack([x, panel.controls]), panel.firm, w)
+    fe = wls(xd, demean_by_firm(panel.y, panel.firm, w), w)[: x.shape[1]]
+    flat = np.full(x.shape[1], ols.sum() / x.shape[1])
+    starts = [ols, flat, (ols + fe) / 2, fe]
+    if x.shape[1] <= 4:  # then a small deterministic grid, used only if no root was found yet
+        levels = (0.2, 0.5, 0.8)
+        starts += [np.array(g) for g in itertools.product(levels, repeat=x.shape[1])]
+    else:
+        starts += [ols * f for f in (0.5, 0.75, 1.25)]
+    return starts
+
+
+def _moments(xr, lx, phir, lphi, free_like, w):
+    """Cholesky-scaled sample moments ``L' Z' xi(theta)`` with ``L L' = W = (Z'Z)^-1 / N``."""
+    z = np.hstack([lx[:, free_like], xr[:, ~free_like]])
+    zw = z * w[:, None]
+    chol = np.linalg.cholesky(np.linalg.inv(zw.T @ z) / w.sum())
+
+    def moments(theta: np.ndarray) -> np.ndarray:
+        omega = phir - xr @ theta
+        xi = project_out(poly3(lphi - lx @ theta), omega, w)
+        return chol.T @ (zw.T @ xi)
+
+    return moments
+
+
+def acf_criterion(panel: PanelArrays, cfg: FitConfig, theta: np.ndarray) -> float:
+    """prodest's ACF criterion ``(Z'xi)' W (Z'xi)`` at ``theta`` (to compare optima)."""
+    fs_coef, phi = first_stage.fit(panel, "acf", cfg.poly_degree)
+    phi = phi - panel.controls @ fs_coef[first_stage.control_slice(panel, "acf", len(fs_coef))]
+    x = production_matrix(panel, cfg)
+    free_like = is_free_like(term_exponents(panel, cfg), panel.free.shape[1], panel.state.shape[1])
+    rows = panel.has_lag
+    m = _moments(x[rows], panel.lag(x)[rows], phi[rows], panel.lag(phi)[rows], free_like, panel.weights[rows])
+    r = m(np.asarray(theta, float))
+    return float(r @ r)

@@ -30,7 +30,9 @@ def fit_ols(panel: PanelArrays, cfg: FitConfig) -> CoreFit:
 
 def demean_by_firm(a: np.ndarray, firm: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Subtract each firm's (weighted) mean from every column of ``a``."""
+    # firms absent from a bootstrap resample have zero total weight and are never indexed
     sw = np.bincount(firm, weights=w)
+    sw[sw == 0] = 1.0
     if a.ndim == 1:
         return a - (np.bincount(firm, weights=w * a) / sw)[firm]
     means = np.column_stack([np.bincount(firm, weights=w * a[:, j], minlength=len(sw)) for j in range(a.shape[1])])

@@ -34,8 +34,24 @@ def fit_oplp(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = Non
     b_free = fs_coef[1 : 1 + kf]
     gamma = fs_coef[1 + kf : 1 + kf + kc]
     shift = panel.free @ b_free + panel.controls @ gamma
-    phi = phi - shift
-    res = panel.y - shift
+    innovations, n_used = _innovations(panel, cfg, phi - shift, panel.y - shift)
+    if theta0 is None:
+        theta0 = np.asarray(cfg.theta0, float) if cfg.theta0 is not None else fs_coef[1 + kf + kc : 1 + kf + kc + ks]
+    theta, obj, ok, msg = minimise(innovations, np.asarray(theta0, float), cfg.xtol, cfg.max_nfev)
+    return CoreFit(
+        coef=np.concatenate([b_free, theta, gamma]),
+        se=None,
+        converged=ok,
+        objective=obj,
+        n_used=n_used,
+        first_stage=fs_coef,
+        message=msg,
+    )
+
+
+def _innovations(panel: PanelArrays, cfg: FitConfig, phi: np.ndarray, res: np.ndarray):
+    """Weighted innovations ``sqrt(w) * xi(theta)`` of the second stage, and their count."""
+    ks = panel.state.shape[1]
     rows = panel.has_lag
     if cfg.exit:
         rows = rows & np.isfinite(panel.exit_prob)
@@ -63,15 +79,14 @@ def fit_oplp(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = Non
         g = np.linalg.solve(pw.T @ p, pw.T @ omega)
         return sw * (resr - s @ theta - p @ g)
 
-    if theta0 is None:
-        theta0 = np.asarray(cfg.theta0, float) if cfg.theta0 is not None else fs_coef[1 + kf + kc : 1 + kf + kc + ks]
-    theta, obj, ok, msg = minimise(innovations, np.asarray(theta0, float), cfg.xtol, cfg.max_nfev)
-    return CoreFit(
-        coef=np.concatenate([b_free, theta, gamma]),
-        se=None,
-        converged=ok,
-        objective=obj,
-        n_used=n_used,
-        first_stage=fs_coef,
-        message=msg,
-    )
+    return innovations, n_used
+
+
+def oplp_criterion(panel: PanelArrays, cfg: FitConfig, theta: np.ndarray) -> float:
+    """prodest's OP/LP criterion ``sum xi^2`` at state elasticities ``theta``."""
+    kf, kc = panel.free.shape[1], panel.controls.shape[1]
+    fs_coef, phi = first_stage.fit(panel, "oplp", cfg.poly_degree)
+    shift = panel.free @ fs_coef[1 : 1 + kf] + panel.controls @ fs_coef[1 + kf : 1 + kf + kc]
+    innovations, _ = _innovations(panel, cfg, phi - shift, panel.y - shift)
+    r = innovations(np.asarray(theta, float))
+    return float(r @ r)
