@@ -1,0 +1,113 @@
+"""Reader for cluster membership lists (CSV, Parquet or the organisations' .xlsx).
+
+Each row is a membership spell: cluster, enterprise number, member type, join date,
+optional leave date. Rows are quarantined for unknown clusters or member types,
+invalid enterprise numbers, unparseable dates, a leave date before the join date,
+and exact duplicates of (cluster, enterprise, join date) (the later row wins, as for
+corrected account filings). Joins before a cluster's start or after its end are
+kept and counted in the report's notes: lists of the first clusters carry over
+members of predecessor organisations, and dropping them would move treatment dates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from data_contracts import layouts
+from data_contracts.contracts import (
+    MEMBERSHIP_COLUMNS, RULE_LEAVE_BEFORE_JOIN, membership_schema,
+)
+from data_contracts.enterprise_number import normalise_enterprise_numbers
+from data_contracts.parsing import RULE_NOT_A_DATE, normalise_category, parse_dates
+from data_contracts.reading import extra_columns, finish, start_quarantine
+from data_contracts.results import IngestResult
+from data_contracts.tabular import read_raw_table
+from data_contracts.validation import assert_contract, quarantine_violations
+
+RULE_DUPLICATE_SPELL = "duplicate_membership"
+
+CLUSTER_ALIASES: dict[str, str] = {name.lower(): name for name in layouts.SPEARHEAD_CLUSTERS} | {
+    "flanders food": "Flanders' FOOD", "flanders’ food": "Flanders' FOOD", "flandersfood": "Flanders' FOOD",
+    "de blauwe cluster": "De Blauwe Cluster", "blauwe cluster": "De Blauwe Cluster",
+    "the blue cluster": "De Blauwe Cluster",
+    "sim": "SIM", "vil": "VIL", "medvia": "MEDVIA", "flux 50": "Flux50",
+}
+MEMBER_TYPE_ALIASES: dict[str, str] = {t: t for t in layouts.MEMBER_TYPES} | {
+    "company": "company", "enterprise": "company", "firm": "company", "bedrijf": "company",
+    "onderneming": "company", "entreprise": "company",
+    "knowledge_institution": "knowledge institution", "kennisinstelling": "knowledge institution",
+    "university": "knowledge institution", "research institute": "knowledge institution",
+    "government": "government", "overheid": "government", "public authority": "government",
+    "other": "other", "andere": "other", "autre": "other",
+}
+_ORDER = tuple(c.name for c in MEMBERSHIP_COLUMNS)
+
+
+def read_membership(path: str | Path, *, sheet: str | int | None = None) -> IngestResult:
+    """Read and validate a cluster membership list.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV, Parquet or Excel (.xlsx) file with the columns ``cluster``,
+        ``enterprise_number``, ``member_type``, ``join_date``, ``leave_date`` (study
+        design, section 2); a title or extra header row above the header is skipped.
+    sheet : str or int, optional
+        Excel sheet (default: the first).
+
+    Returns
+    -------
+    IngestResult
+        ``accepted`` satisfies :data:`data_contracts.MEMBERSHIP_SCHEMA`.
+    """
+    required = tuple(c for c in layouts.MEMBERSHIP_COLUMNS if c != "leave_date")
+    raw = read_raw_table(path, required, sheet=sheet)
+    t = raw.table
+    q = start_quarantine(raw)
+    frame = pd.DataFrame(index=pd.RangeIndex(t.num_rows))
+    frame["cluster"] = normalise_category(t.column("cluster"), CLUSTER_ALIASES)
+    canonical, rule = normalise_enterprise_numbers(t.column("enterprise_number"))
+    bad = rule.notna().to_numpy() & (rule != "required_missing").to_numpy()
+    q.add(bad, "enterprise_number", rule.to_numpy()[bad])
+    frame["enterprise_number"] = canonical.to_numpy()
+    frame["member_type"] = normalise_category(t.column("member_type"), MEMBER_TYPE_ALIASES)
+    for column in ("join_date", "leave_date"):
+        if column in t.column_names:
+            values, invalid = parse_dates(t.column(column))
+            q.add(invalid, column, RULE_NOT_A_DATE)
+        else:
+            values = np.full(t.num_rows, np.datetime64("NaT"), dtype="datetime64[ns]")
+        frame[column] = values
+    quarantine_violations(frame, membership_schema(unique=False, for_rows=True), q,
+                          frame_check_column={RULE_LEAVE_BEFORE_JOIN: "leave_date"})
+
+    ok = frame[~q.rejected]
+    dup = ok.duplicated(["cluster", "enterprise_number", "join_date"], keep="last")
+    q.add(dup.index.to_numpy()[dup.to_numpy()], "join_date", RULE_DUPLICATE_SPELL)
+    accepted = frame[~q.rejected][list(_ORDER)].copy()
+    accepted.index = pd.Index(raw.rows[accepted.index.to_numpy()], name="row")
+    assert_contract(accepted, membership_schema())
+
+    notes = _calendar_notes(accepted)
+    absent = () if "leave_date" in t.column_names else ("leave_date",)
+    extra_names, extra = extra_columns(raw, layouts.MEMBERSHIP_COLUMNS)
+    return finish(raw, "membership", q, accepted, extra, extra_names, decimal=None,
+                  absent=absent, notes=notes, records_accepted=len(accepted))
+
+
+def _calendar_notes(accepted: pd.DataFrame) -> list[str]:
+    """Count joins outside each cluster's period of operation (kept, but reported)."""
+    start = accepted["cluster"].map({k: pd.Timestamp(v[0]) for k, v in layouts.SPEARHEAD_CLUSTERS.items()})
+    end = accepted["cluster"].map({k: pd.Timestamp(v[1]) if v[1] else pd.NaT
+                                   for k, v in layouts.SPEARHEAD_CLUSTERS.items()})
+    notes = []
+    early = int((accepted["join_date"] < start).sum())
+    late = int((accepted["join_date"] > end).sum())
+    if early:
+        notes.append(f"{early} spell(s) join before their cluster's start date (kept)")
+    if late:
+        notes.append(f"{late} spell(s) join after their cluster's end date (kept)")
+    return notes

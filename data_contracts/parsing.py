@@ -1,0 +1,122 @@
+"""Vectorised parsing of text cells into typed columns.
+
+Each parser takes an Arrow string column and returns the typed values plus a boolean
+mask of cells that are present but unparseable (empty cells are missing, not
+invalid: nullability is a contract rule, checked later).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+RULE_NOT_A_NUMBER = "not_a_number"
+RULE_NOT_AN_INTEGER = "not_an_integer"
+RULE_NOT_A_DATE = "not_a_date"
+RULE_NOT_A_FLAG = "not_a_flag"
+
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+# A dot used as thousands separator in a decimal-comma file: 1.234.567,89
+_DOT_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
+_DATE_FORMATS: tuple[tuple[str, str], ...] = (
+    (r"^\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
+    (r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y"),
+    (r"^\d{2}-\d{2}-\d{4}$", "%d-%m-%Y"),
+    (r"^\d{2}\.\d{2}\.\d{4}$", "%d.%m.%Y"),
+)
+_FLAG_TRUE = ("1", "true", "yes", "y", "ja", "oui", "t")
+_FLAG_FALSE = ("0", "false", "no", "n", "nee", "non", "f")
+
+
+def _np(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False))
+
+
+def _bool(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trim whitespace; empty becomes null."""
+    text = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def count_decimal_marks(arr: pa.ChunkedArray) -> tuple[int, int]:
+    """Cells whose only separator is a comma / a dot (evidence for the decimal mark)."""
+    text = clean_text(arr)
+    commas = pc.sum(pc.match_substring_regex(text, r"^[+-]?\d*,\d+$")).as_py() or 0
+    dots = pc.sum(pc.match_substring_regex(text, r"^[+-]?\d*\.\d+$")).as_py() or 0
+    return int(commas), int(dots)
+
+
+def parse_numbers(arr: pa.ChunkedArray, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
+    """Parse amounts; ``decimal=","`` also accepts dots as thousands separators."""
+    text = clean_text(arr)
+    if decimal == ",":
+        grouped = pc.fill_null(pc.match_substring_regex(text, _DOT_GROUPED), False)
+        text = pc.if_else(grouped, pc.replace_substring(text, ".", ""), text)
+        text = pc.replace_substring(text, ",", ".")
+    present = _bool(pc.is_valid(text))
+    ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+    values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
+    out = _np(pc.fill_null(values, np.nan)).astype(np.float64)
+    invalid = present & ~_bool(ok)
+    return out, invalid
+
+
+def parse_integers(arr: pa.ChunkedArray, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
+    """Parse whole numbers (``12``, ``12.0``); returns float64 with NaN for missing."""
+    values, invalid = parse_numbers(arr, decimal)
+    fractional = np.isfinite(values) & (values != np.round(values))
+    values = np.where(fractional, np.nan, values)
+    return values, invalid | fractional
+
+
+def parse_dates(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Parse ISO (``2020-12-31``, time part ignored) or day-first (``31/12/2020``) dates."""
+    text = clean_text(arr)
+    result = pa.nulls(len(text), pa.timestamp("ns"))
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    for pattern, fmt in _DATE_FORMATS:
+        match = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+        if not pc.any(match).as_py():
+            continue
+        part = pc.utf8_slice_codeunits(text, 0, 10) if fmt == "%Y-%m-%d" else text
+        parsed = pc.strptime(pc.if_else(match, part, pa.scalar(None, pa.string())), format=fmt,
+                             unit="ns", error_is_null=True)
+        result = pc.coalesce(result, parsed)
+    present = _bool(pc.is_valid(text))
+    parsed_ok = _bool(pc.is_valid(result))
+    values = _np(result).astype("datetime64[ns]")
+    return values, present & ~parsed_ok
+
+
+def parse_flags(arr: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
+    """Parse 0/1 (and true/false, ja/nee, oui/non) into a nullable boolean."""
+    text = pc.utf8_lower(clean_text(arr))
+    text = pc.replace_substring_regex(text, r"^(\d)\.0+$", r"\1")
+    is_true = _bool(pc.is_in(text, value_set=pa.array(_FLAG_TRUE)))
+    is_false = _bool(pc.is_in(text, value_set=pa.array(_FLAG_FALSE)))
+    present = _bool(pc.is_valid(text))
+    values = pd.array(np.where(is_true, True, False), dtype="boolean")
+    values[~(is_true | is_false)] = pd.NA
+    return pd.Series(values), present & ~(is_true | is_false)
+
+
+def normalise_category(arr: pa.ChunkedArray, aliases: dict[str, str]) -> np.ndarray:
+    """Map spellings to canonical categories by a case-insensitive alias table.
+
+    Unknown spellings pass through unchanged so that the contract's allowed-set check
+    rejects them with the value as written.
+    """
+    text = clean_text(arr)
+    key = pc.utf8_lower(text)
+    keys = pa.array(list(aliases), type=pa.string())
+    position = pc.index_in(key, value_set=keys)
+    mapped = pc.take(pa.array(list(aliases.values()), type=pa.string()), position)
+    out = pc.coalesce(mapped, text)
+    return _np(out).astype(object)

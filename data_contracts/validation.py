@@ -1,0 +1,62 @@
+"""Run a pandera contract over typed rows and quarantine the failures.
+
+The typed frame is indexed by row *position* in the raw table; pandera's lazy
+validation reports each failing (position, column, check) and the check's error text
+is already the quarantine rule name (see :mod:`data_contracts.contracts`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from data_contracts.contracts import RULE_MISSING
+from data_contracts.quarantine import Quarantine
+
+_PANDERA_RULES = {"not_nullable": RULE_MISSING}
+
+
+def quarantine_violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, quarantine: Quarantine,
+                          frame_check_column: dict[str, str] | None = None) -> None:
+    """Validate ``frame`` lazily and add every failing cell to ``quarantine``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Typed rows, index = position in the raw table.
+    frame_check_column : dict, optional
+        For frame-wide checks (e.g. ``leave_before_join``), the column to report.
+    """
+    try:
+        with warnings.catch_warnings():
+            # pandera's own failure-case concatenation triggers a pandas FutureWarning
+            warnings.simplefilter("ignore", FutureWarning)
+            schema.validate(frame, lazy=True)
+        return
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    frame_check_column = frame_check_column or {}
+    if cases["index"].isna().any():  # dtype or column-level failure: a reader bug
+        raise RuntimeError(f"contract {schema.name!r} failed on the whole frame: "
+                           f"{cases[cases['index'].isna()].to_dict('records')}")
+    cases = cases.copy()
+    cases["rule"] = cases["check"].astype(str).map(lambda c: _PANDERA_RULES.get(c, c))
+    # A frame-wide check reports every column of a failing row; report one column.
+    framewide = cases["rule"].isin(list(frame_check_column))
+    cases.loc[framewide, "column"] = cases.loc[framewide, "rule"].map(frame_check_column)
+    for (column, rule), group in cases.groupby(["column", "rule"], dropna=False, sort=False):
+        if not isinstance(column, str):
+            column = None
+        positions = np.unique(group["index"].astype(np.int64).to_numpy())
+        if column is not None:
+            positions = positions[~quarantine.cell_rejected(column)[positions]]
+        quarantine.add(positions, column, rule)
+
+
+def assert_contract(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """Validate an accepted frame; a failure here is a bug in the reader, not bad input."""
+    return schema.validate(frame, lazy=False)
