@@ -20,8 +20,10 @@ from reports.errors import FirmIdentifierError
 
 # Each alternative is anchored so it cannot start or end inside a longer number or a
 # decimal fraction ("0.0312345678" is a coefficient, not an identifier).
-_NO_DIGIT_BEFORE = r"(?<![0-9.,])"
-_NO_DIGIT_AFTER = r"(?![0-9]|[.,][0-9])"
+# A comma is not excluded: our outputs group thousands by three digits, so a comma
+# followed by ten digits is a CSV separator, never a thousands group.
+_NO_DIGIT_BEFORE = r"(?<![0-9])(?<![0-9]\.)"
+_NO_DIGIT_AFTER = r"(?![0-9])(?!\.[0-9])"
 FIRM_IDENTIFIER_PATTERN = re.compile(
     "|".join(
         [
@@ -58,7 +60,10 @@ def _texts_of_bytes(raw: bytes) -> list[str]:
     if raw.startswith(_ZIP_MAGIC):
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             return [t for name in sorted(archive.namelist()) for t in _texts_of_bytes(archive.read(name))]
-    text = raw.decode("latin-1")
+    return _texts_of_text(raw.decode("latin-1"))
+
+
+def _texts_of_text(text: str) -> list[str]:
     # base64 images are decoded and scanned as what they are; their base64 text is
     # removed so that a chance digit run in the encoding is not a false alarm.
     decoded = [base64.b64decode(m.group(1)).decode("latin-1") for m in _DATA_URI.finditer(text)]
@@ -100,6 +105,6 @@ def assert_no_firm_identifiers(path_or_text: str | os.PathLike[str]) -> None:
                         f"{file}: contains {len(found)} firm identifier(s), e.g. {found[0]}"
                     )
         return
-    found = find_firm_identifiers(str(path_or_text))
+    found = [f for t in _texts_of_text(str(path_or_text)) for f in find_firm_identifiers(t)]
     if found:
         raise FirmIdentifierError(f"text contains {len(found)} firm identifier(s), e.g. {found[0]}")

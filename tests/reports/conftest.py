@@ -44,3 +44,12 @@ def simulate_monitoring(seed: int = 7, n_firms: int = 400, first: int = 2014, la
     extra = membership.iloc[:10].assign(cluster="Catalisti" if False else "VIL")
     membership = pd.concat([membership, extra], ignore_index=True).drop_duplicates(["cluster", "firm_id"])
     return membership, panel
+
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def monitoring_inputs():
+    """(membership, panel) of a small simulated economy, seed 7."""
+    return simulate_monitoring()
