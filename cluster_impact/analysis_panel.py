@@ -1,0 +1,102 @@
+"""The study's analysis panel: firm TFP joined with membership timing.
+
+This is where the study design's treatment definition lives (section 2: the
+treatment year is the first join across clusters, companies only; section 3: firms
+already members before they are first observed are left out of the DiD), and the
+derived classifications that the tables break results down by.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FIRM = "enterprise_number"
+YEAR = "year"
+
+#: Size classes of the study design (section 4, T5), on pre-membership FTE.
+SIZE_BINS: tuple[float, ...] = (-np.inf, 50.0, 250.0, np.inf)
+SIZE_LABELS: tuple[str, ...] = ("small", "medium", "large")
+
+
+def size_class(fte: pd.Series) -> pd.Series:
+    """small (< 50 FTE), medium (50-249) or large (>= 250)."""
+    return pd.cut(fte, bins=list(SIZE_BINS), labels=list(SIZE_LABELS), right=False).astype("string")
+
+
+def build_analysis_panel(panel: pd.DataFrame, tfp: pd.DataFrame, timing: pd.DataFrame) -> pd.DataFrame:
+    """Join the deflated firm-year panel, firm TFP and first-join years.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        The validated firm-year panel (one row per ``enterprise_number`` x ``year``).
+    tfp : DataFrame
+        Firm-year log TFP keyed by ``enterprise_number`` and ``year`` (column ``log_tfp``).
+    timing : DataFrame
+        One row per member company: ``enterprise_number``, ``first_join_year``,
+        ``clusters``, ``n_clusters``.
+
+    Returns
+    -------
+    DataFrame
+        One row per firm-year with ``first_join_year`` (0 = never a member, as R's
+        ``did`` codes it), ``treated`` (year at or after the first join),
+        ``event_time``, ``size_class`` (FTE before joining, or over the whole
+        window for non-members), ``tfp_growth``, ``log_lp`` (log value added per
+        FTE), ``clusters``, ``multi_cluster``. Firms that joined in or before
+        their first observed year have no pre-membership year and are left out;
+        ``attrs["excluded_already_members"]`` counts them.
+    """
+    keep = [c for c in tfp.columns if c not in panel.columns or c in (FIRM, YEAR)]
+    frame = panel.merge(tfp[keep], on=[FIRM, YEAR], how="inner", validate="one_to_one")
+    timing_cols = [FIRM, "first_join_year", "clusters", "n_clusters"]
+    frame = frame.merge(timing[timing_cols], on=FIRM, how="left", validate="many_to_one")
+    frame["first_join_year"] = frame["first_join_year"].fillna(0).astype("int64")
+    frame["clusters"] = frame["clusters"].fillna("").astype("string")
+    frame["n_clusters"] = frame["n_clusters"].fillna(0).astype("int64")
+    frame = frame.sort_values([FIRM, YEAR], kind="stable").reset_index(drop=True)
+
+    first_seen = frame.groupby(FIRM)[YEAR].transform("min")
+    member = frame["first_join_year"] > 0
+    already = member & (frame["first_join_year"] <= first_seen)
+    n_excluded = int(frame.loc[already, FIRM].nunique())
+    frame = frame.loc[~already].reset_index(drop=True)
+
+    member = frame["first_join_year"] > 0
+    frame["member"] = member.astype("int8")
+    frame["treated"] = (member & (frame[YEAR] >= frame["first_join_year"])).astype("int8")
+    frame["event_time"] = pd.array(
+        np.where(member, frame[YEAR] - frame["first_join_year"], pd.NA), dtype="Int64"
+    )
+    frame["multi_cluster"] = (frame["n_clusters"] > 1).astype("int8")
+    frame["log_lp"] = frame["log_va"] - frame["log_fte"]
+
+    # Size before treatment, so that joining cannot move a firm between classes.
+    pre = frame.loc[(frame["treated"] == 0), [FIRM, "fte"]]
+    pre_fte = pre.groupby(FIRM)["fte"].mean()
+    frame["size_class"] = size_class(frame[FIRM].map(pre_fte))
+
+    previous = frame.groupby(FIRM)["log_tfp"].shift(1)
+    gap = frame[YEAR] - frame.groupby(FIRM)[YEAR].shift(1)
+    frame["tfp_growth"] = np.where(gap == 1, frame["log_tfp"] - previous, np.nan)
+    frame.attrs["excluded_already_members"] = n_excluded
+    return frame
+
+
+def cluster_classification(analysis: pd.DataFrame, industry: str = "nace2") -> pd.Series:
+    """Group every firm by cluster instead of by sector (robustness column 6).
+
+    A member belongs to its first cluster in alphabetical order of the ``clusters``
+    list; a non-member to the cluster with most member firms in its industry, or to
+    ``"none"`` where its industry has no members. Returns a Series aligned with
+    ``analysis``.
+    """
+    first_cluster = analysis["clusters"].str.split(";").str[0].where(analysis["member"] == 1)
+    members = analysis.loc[analysis["member"] == 1, [FIRM, industry]].drop_duplicates(FIRM)
+    members = members.assign(cluster=first_cluster[members.index])
+    counts = members.groupby([industry, "cluster"]).size().rename("n").reset_index()
+    # Most members, ties broken alphabetically, so the classification is deterministic.
+    top = counts.sort_values([industry, "n", "cluster"], ascending=[True, False, True]).drop_duplicates(industry)
+    by_industry = analysis[industry].map(top.set_index(industry)["cluster"]).fillna("none")
+    return first_cluster.fillna(by_industry).astype("string").rename("cluster_group")

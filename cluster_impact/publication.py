@@ -1,0 +1,99 @@
+"""From the study's assets to published, disclosure-controlled tables and figures.
+
+The ``reports`` package formats tidy inputs; this module knows the study: which
+estimates fill which column, what the footnotes say (from the study spec), and the
+aggregates each figure plots. Nothing firm-level leaves this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from cluster_impact.study import StudySpec
+from reports.disclosure import DisclosureRules
+from reports.figures import save_figure
+from reports.impact_tables import EffectColumn
+from reports.notes import StudyNotes
+from reports.render import write_table
+from reports.tables import PublishedTable
+
+TFP_METHOD_NAMES = {
+    "ols": "pooled OLS", "fe": "within (firm fixed effects)", "op": "Olley-Pakes (1996)",
+    "lp": "Levinsohn-Petrin (2003)", "acf": "Ackerberg-Caves-Frazer (2015)",
+    "wrdg": "Wooldridge (2009)", "cost_share": "cost-share index",
+}
+FIXED_EFFECT_LABELS = {"firm_fe": "Firm FE", "year_fe": "Year FE", "industry_year_fe": "Industry × year FE"}
+
+
+def disclosure_rules(spec: StudySpec) -> DisclosureRules:
+    d = spec.disclosure
+    return DisclosureRules(min_firms=d.min_firms, dominance_top2_share=d.dominance_top2_share,
+                           p_percent=d.p_percent, min_residual_df=d.min_residual_df,
+                           min_dummy_firms=d.min_firms)
+
+
+def study_notes(spec: StudySpec) -> StudyNotes:
+    s = spec.sample
+    source = ("simulated demo population (data_contracts.synthetic), "
+              f"true effect {spec.inputs.demo.true_effect:+.3f} log points") if spec.inputs.demo else \
+        "annual accounts (Central Balance Sheet Office), cluster membership lists, deflators"
+    return StudyNotes(
+        sample=(f"non-financial corporations, region {s.region}, {s.first_year}-{s.last_year}, "
+                f"at least {s.min_fte:g} FTE, {s.trim_percent:g}% tails of log VA/FTE and log K/FTE "
+                "trimmed within industry-year; firms already members when first observed excluded"),
+        estimator=(f"log TFP from {TFP_METHOD_NAMES[spec.tfp.method]} value-added Cobb-Douglas "
+                   f"production functions by {'NACE 2-digit industry' if spec.tfp.grouping == 'nace2' else 'cluster'}"),
+        se_clustering="clustered by firm (TWFE: CR1 small-sample correction as linearmodels, "
+                      "t with G-1 df; Callaway-Sant'Anna: analytic influence-function SEs)",
+        source=f"{source}; study '{spec.name}' v{spec.version}",
+    )
+
+
+def effect_columns(estimates: pd.DataFrame) -> list[EffectColumn]:
+    """One main-table column per row of a tidy estimates frame (``study_estimates``)."""
+    columns = []
+    for row in estimates.itertuples(index=False):
+        columns.append(EffectColumn(
+            label=row.label, estimate=float(row.estimate), se=float(row.se), pvalue=float(row.pvalue),
+            df=None if pd.isna(row.df) else float(row.df), n_obs=int(row.n_obs), n_firms=int(row.n_firms),
+            n_members=int(row.n_members),
+            fixed_effects={label: bool(getattr(row, key)) for key, label in FIXED_EFFECT_LABELS.items()},
+            r2_within=None if pd.isna(row.r2_within) else float(row.r2_within),
+            residual_df=None if pd.isna(row.residual_df) else float(row.residual_df),
+        ))
+    return columns
+
+
+def publish_table(table: PublishedTable, out_dir: str | Path) -> list[Path]:
+    """CSV, Markdown, LaTeX, XLSX and the disclosure companion under ``out_dir``."""
+    return write_table(table, out_dir)
+
+
+def publish_figure(fig, out_dir: str | Path, stem: str) -> list[Path]:
+    """PNG and SVG (deterministic bytes) under ``out_dir``; closes the figure."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return save_figure(fig, Path(out_dir) / stem)
+    finally:
+        plt.close(fig)
+
+
+def tfp_index_levels(panel: pd.DataFrame, *, y: str = "log_tfp", firm: str = "enterprise_number") -> pd.DataFrame:
+    """Mean log TFP by year of (ever-)members and of all firms, with firm counts (F1)."""
+    def by_year(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+        g = frame.groupby("year")
+        return pd.DataFrame({"tfp": g[y].mean(), "n_firms": g[firm].nunique()}).reset_index().assign(group=label)
+
+    members = panel.loc[panel["member"] == 1]
+    out = pd.concat([by_year(panel, "All firms"), by_year(members, "Members")], ignore_index=True)
+    return out[["year", "group", "tfp", "n_firms"]].sort_values(["group", "year"], kind="stable").reset_index(drop=True)
+
+
+def pick(frames: Sequence[pd.DataFrame], specification: str) -> pd.DataFrame:
+    """The row of one specification from several tidy estimate frames."""
+    every = pd.concat(frames, ignore_index=True)
+    return every.loc[every["specification"] == specification]

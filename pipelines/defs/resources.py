@@ -1,0 +1,73 @@
+"""Resources shared by every chapter: the study being run and where results go."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from cluster_impact.study import DEMO_STUDY_PATH, StudySpec, load_study
+from pipelines.io_managers import ParquetIOManagerFactory
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_storage() -> str:
+    return os.environ.get("CLUSTER_IMPACT_STORAGE", str(PROJECT_ROOT / ".dagster_home" / "storage"))
+
+
+class StudyResource(dg.ConfigurableResource):
+    """The study specification and the folders a run reads from and writes to.
+
+    Defaults point at the embedded demo study, so "Materialize all" in the UI works
+    without any configuration.
+    """
+
+    study_file: str = str(DEMO_STUDY_PATH)
+    """YAML study specification (``studies/<name>.yaml``)."""
+    data_dir: str = os.environ.get("CLUSTER_IMPACT_DATA", str(PROJECT_ROOT / ".dagster_home" / "data"))
+    """Where simulated demo inputs are written (ignored for studies with input files)."""
+    publish_dir: str = os.environ.get("CLUSTER_IMPACT_OUT", str(PROJECT_ROOT / "outputs"))
+    """Where published tables (``tables/``) and figures (``figures/``) are written."""
+
+    def spec(self) -> StudySpec:
+        return load_study(self.study_file)
+
+    def study_dir(self) -> Path:
+        return Path(self.study_file).resolve().parent
+
+    def tables_dir(self) -> Path:
+        path = Path(self.publish_dir) / "tables"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def figures_dir(self) -> Path:
+        path = Path(self.publish_dir) / "figures"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def default_resources(
+    study_file: str | None = None,
+    publish_dir: str | None = None,
+    storage_dir: str | None = None,
+    data_dir: str | None = None,
+) -> dict[str, object]:
+    """Resources for a run; ``None`` keeps each documented default."""
+    study_kwargs: dict[str, str] = {}
+    if study_file is not None:
+        study_kwargs["study_file"] = str(study_file)
+    if publish_dir is not None:
+        study_kwargs["publish_dir"] = str(publish_dir)
+    if data_dir is not None:
+        study_kwargs["data_dir"] = str(data_dir)
+    return {
+        "study": StudyResource(**study_kwargs),
+        "io_manager": ParquetIOManagerFactory(base_path=storage_dir or _default_storage()),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=default_resources())

@@ -1,0 +1,34 @@
+"""Metadata the UI shows for each asset: row counts, a table preview, images."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+PREVIEW_ROWS = 20
+
+
+def frame_metadata(frame: pd.DataFrame, *, preview: bool = True, **extra: object) -> dict[str, object]:
+    """Row count, column schema and a Markdown preview of an aggregate frame.
+
+    Only aggregate frames should be previewed: firm-level assets pass
+    ``preview=False`` so that no firm row is shown in the UI by default.
+    """
+    meta: dict[str, object] = {
+        "dagster/row_count": int(len(frame)),
+        "columns": dg.MetadataValue.json({c: str(t) for c, t in frame.dtypes.items()}),
+    }
+    if preview:
+        meta["preview"] = dg.MetadataValue.md(frame.head(PREVIEW_ROWS).to_markdown(index=False))
+    for key, value in extra.items():
+        meta[key] = value
+    return meta
+
+
+def image_markdown(path: str | Path, alt: str) -> dg.MetadataValue:
+    """A PNG embedded as base64 Markdown (Dagster has no image metadata type)."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{data})")
