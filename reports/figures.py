@@ -294,7 +294,7 @@ def overlap_figure(
         ax.set_xlabel("Propensity score")
         ax.set_ylabel("Density (controls below the axis)")
         ax.set_title(title)
-        ax.legend(loc="upper right")
+        ax.legend(loc="upper left")  # members sit right of controls, so the left is free
         return _freeze_layout(fig)
 
 
