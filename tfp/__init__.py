@@ -11,10 +11,13 @@ from .exceptions import (
     TFPInputError,
     TFPSpecificationError,
 )
+from .grouped import GroupedProductionFunction, estimate_by_group
 from .results import ModelSpec, ProductionFunctionResults
 
 __all__ = [
     "estimate",
+    "estimate_by_group",
+    "GroupedProductionFunction",
     "ProductionFunctionResults",
     "ModelSpec",
     "TFPError",

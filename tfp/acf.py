@@ -21,6 +21,7 @@ from .linalg import wls
 from .optimise import minimise, poly3, project_out
 from .panel import PanelArrays
 from .spec import CoreFit, FitConfig, is_free_like, production_matrix, term_exponents
+from .terms import evaluate, monomials
 
 
 def fit_acf(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = None) -> CoreFit:
@@ -42,23 +43,15 @@ def fit_acf(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = None
     lx = panel.lag(x)[rows]
     moments = _moments(x[rows], lx, phi[rows], panel.lag(phi)[rows], free_like, panel.weights[rows])
     phir = phi[rows]
-
-    if theta0 is not None:
-        starts = [np.asarray(theta0, float)]
-    elif cfg.theta0 is not None:
-        starts = [np.asarray(cfg.theta0, float)]
+    if theta0 is not None or cfg.theta0 is not None:
+        # a start given by the user (or a bootstrap replication): prodest's single search
+        start = np.asarray(theta0 if theta0 is not None else cfg.theta0, float)
+        theta, obj, ok, msg = minimise(moments, start, cfg.xtol, cfg.max_nfev)
     else:
-        starts = _default_starts(panel, x)
-    # the moments are just identified: a root has a criterion of ~0, other minima are spurious
-    root_tol = 1e-12 * max(float(np.var(phir)), 1e-12)
-    best = None
-    for start in starts:
-        cand = minimise(moments, start, cfg.xtol, cfg.max_nfev)
-        if best is None or (cand[2] and (not best[2] or cand[1] < best[1])):
-            best = cand
-        if best[2] and best[1] < root_tol:
-            break
-    theta, obj, ok, msg = best
+        theta, obj, ok, msg = _search_roots(
+            moments, _default_starts(panel, x), phir, cfg,
+            _overid_check(x[rows], lx, phir, panel.lag(phi)[rows], free_like, panel.weights[rows]),
+        )
     return CoreFit(
         coef=np.concatenate([theta, gamma]),
         se=None,
@@ -87,7 +80,7 @@ def _default_starts(panel: PanelArrays, x: np.ndarray) -> list[np.ndarray]:
     fe = wls(xd, demean_by_firm(panel.y, panel.firm, w), w)[: x.shape[1]]
     flat = np.full(x.shape[1], ols.sum() / x.shape[1])
     starts = [ols, flat, (ols + fe) / 2, fe]
-    if x.shape[1] <= 4:  # then a small deterministic grid, used only if no root was found yet
+    if x.shape[1] <= 4:  # then a small deterministic grid
         levels = (0.2, 0.5, 0.8)
         starts += [np.array(g) for g in itertools.product(levels, repeat=x.shape[1])]
     else:
@@ -119,3 +112,52 @@ def acf_criterion(panel: PanelArrays, cfg: FitConfig, theta: np.ndarray) -> floa
     m = _moments(x[rows], panel.lag(x)[rows], phi[rows], panel.lag(phi)[rows], free_like, panel.weights[rows])
     r = m(np.asarray(theta, float))
     return float(r @ r)
+
+
+def _search_roots(moments, starts, phir, cfg, overid):
+    """Search from every start; among exact roots pick the one that best satisfies extra
+    moment conditions.
+
+    The just-identified ACF moments often have more than one root (on simulated data with
+    ACF's timing, a spurious root with a higher labour elasticity sits next to the true one,
+    and the OLS start leads to it).  Every instrument dated t-1 is valid under ACF's
+    assumptions, so the root whose innovation is least correlated with the over-identifying
+    set (squares and products of the instruments, lagged state inputs) is kept; without an
+    exact root, the lowest criterion wins and the message says so.
+    """
+    root_tol = 1e-12 * max(float(np.var(phir)), 1e-12)
+    found = [minimise(moments, s, cfg.xtol, cfg.max_nfev) for s in starts]
+    ok = [f for f in found if f[2]]
+    if not ok:
+        return found[0]
+    roots = []
+    for f in sorted(ok, key=lambda f: f[1]):
+        if f[1] < root_tol and not any(np.allclose(f[0], r[0], atol=1e-6) for r in roots):
+            roots.append(f)
+    if not roots:
+        best = min(ok, key=lambda f: f[1])
+        return best[0], best[1], best[2], f"no exact root of the ACF moments found (criterion {best[1]:.3g})"
+    if len(roots) == 1:
+        return roots[0]
+    scores = [overid(r[0]) for r in roots]
+    best = roots[int(np.argmin(scores))]
+    others = "; ".join(np.array2string(r[0], precision=4) for r in roots if r is not best)
+    return best[0], best[1], best[2], (f"{len(roots)} roots of the ACF moments; kept the one best "
+                                       f"satisfying the over-identifying moments (others: {others})")
+
+
+def _overid_check(xr, lx, phir, lphi, free_like, w):
+    """``J(theta)``: quadratic form of the innovation's moments with an enlarged instrument set
+    (constant, squares and products of the basic instruments, lagged state terms)."""
+    z = np.hstack([lx[:, free_like], xr[:, ~free_like]])
+    sq = evaluate(z, [e for e in monomials(z.shape[1], 2) if sum(e) == 2])
+    ze = np.hstack([np.ones((len(z), 1)), z, sq, lx[:, ~free_like]])
+    zw = ze * w[:, None]
+    zz = zw.T @ ze
+
+    def j(theta: np.ndarray) -> float:
+        xi = project_out(poly3(lphi - lx @ theta), phir - xr @ theta, w)
+        m = zw.T @ xi
+        return float(m @ np.linalg.lstsq(zz, m, rcond=None)[0]) / w.sum()
+
+    return j

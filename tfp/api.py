@@ -44,6 +44,7 @@ def estimate(
     min_obs: int = 0,
     label: str | None = None,
     raise_on_failure: bool = True,
+    prodest_compat: bool = False,
 ) -> ProductionFunctionResults:
     """Estimate a production function ``y = f(free, state; beta) + omega + eps``.
 
@@ -79,8 +80,9 @@ def estimate(
         OP/LP only: control for selection by exit with a probit survival probability.
     theta0 : sequence of float, optional
         Start of the second-stage search (OP, LP: state elasticities; ACF: all elasticities).
-        Default: OP/LP the first-stage estimate; ACF the OLS and within elasticities and a
-        small grid, keeping the lowest criterion.
+        Default: OP/LP the first-stage estimate; ACF searches from the OLS and within
+        elasticities and a small grid and, if it finds several roots of its moments, keeps
+        the one that best satisfies extra (over-identifying) moments.
     bootstrap : int
         Firm-block bootstrap replications (0: none).  Standard errors are their SD.
     seed : int
@@ -96,6 +98,11 @@ def estimate(
     raise_on_failure : bool
         Raise :class:`~tfp.exceptions.ConvergenceError` when the optimiser fails (otherwise
         return the results with ``converged=False``).
+    prodest_compat : bool
+        ``wrdg`` only: reproduce prodestWRDG_GMM exactly.  prodest's first equation leaves out
+        the linear state terms of the productivity polynomial ``h(k, m)``, which forces
+        them to zero and biases the capital elasticity whenever ``h`` depends on capital
+        linearly; by default they are kept, as in Wooldridge (2009, eq. 2.7).
 
     Returns
     -------
@@ -108,12 +115,12 @@ def estimate(
                          method=method, controls=controls, translog=translog, value_added=value_added,
                          poly_degree=poly_degree, exit=exit, theta0=theta0, bootstrap=bootstrap, seed=seed,
                          n_jobs=n_jobs, take_logs=take_logs, min_obs=min_obs, label=label,
-                         raise_on_failure=raise_on_failure)
+                         raise_on_failure=raise_on_failure, prodest_compat=prodest_compat)
 
 
 def _estimate(data, *, id, time, output, free, state, proxy, method, controls, translog, value_added,
               poly_degree, exit, theta0, bootstrap, seed, n_jobs, take_logs, min_obs, label,
-              raise_on_failure) -> ProductionFunctionResults:
+              raise_on_failure, prodest_compat) -> ProductionFunctionResults:
     method = str(method).lower()
     tag = where(label)
     if method not in METHODS:
@@ -146,7 +153,8 @@ def _estimate(data, *, id, time, output, free, state, proxy, method, controls, t
             f"{tag}{panel.n} complete observation(s) ({panel.n_firms} firms), fewer than the minimum {min_obs}"
         )
     cfg = FitConfig(method=method, translog=translog, value_added=value_added, poly_degree=int(poly_degree),
-                    theta0=None if theta0 is None else tuple(float(t) for t in theta0), exit=exit, label=label)
+                    theta0=None if theta0 is None else tuple(float(t) for t in theta0), exit=exit, label=label,
+                    prodest_wrdg=prodest_compat)
     if proxy and method in PROXY_METHODS:
         check_proxy(panel.proxy, proxy, label)
     if exit:

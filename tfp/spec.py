@@ -24,6 +24,7 @@ class FitConfig:
     theta0: tuple[float, ...] | None = None
     exit: bool = False
     label: str | None = None
+    prodest_wrdg: bool = False
     xtol: float = 1e-12
     max_nfev: int | None = None
 

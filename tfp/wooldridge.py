@@ -80,9 +80,12 @@ def fit_wrdg_gmm(panel: PanelArrays, cfg: FitConfig) -> CoreFit:
     t, lt, free_like, p, lp, keep, y, w, n_used = _blocks(panel, cfg)
     n = len(y)
     one = np.ones((n, 1))
-    x1 = np.hstack([one, t, p[:, keep]])
+    # prodest's first equation constrains the linear state terms of h(k, m) to zero (the state
+    # columns appear only as restricted production-function terms); Wooldridge's own leaves
+    # them free, so the state elasticities are identified by the second equation alone
+    x1 = np.hstack([one, t, p[:, keep] if cfg.prodest_wrdg else p])
     x2 = np.hstack([one, t, one, lp])
-    z1 = x1
+    z1 = np.hstack([one, t, p[:, keep]])
     z2 = np.hstack([one, lt[:, free_like], t[:, ~free_like], lp])
     num_r = 1 + t.shape[1]
     k1 = x1.shape[1]

@@ -49,7 +49,7 @@ def test_wooldridge_pooled_iv_matches_prodestWRDG(chilean, reference, spec):
 
 def test_wooldridge_gmm_matches_prodestWRDG_GMM(chilean, reference, spec):
     ref = reference["WRDG_GMM"]
-    r = tfp.estimate(chilean, method="wrdg", proxy="pX", **spec)
+    r = tfp.estimate(chilean, method="wrdg", proxy="pX", prodest_compat=True, **spec)
     np.testing.assert_allclose(r.params.to_numpy(), r_values(ref, "estimates"), rtol=0, atol=1e-4)
     np.testing.assert_allclose(r.std_errors.to_numpy(), r_values(ref, "std_errors"), rtol=0, atol=1e-4)
     assert r.n_obs_second_stage == ref["n_obs_input"]
