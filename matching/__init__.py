@@ -21,6 +21,8 @@ from matching.errors import (
     TreatmentError,
 )
 from matching.match import MatchingWarning, MatchResults, match
+from matching.panel import matched_cohort_panel
+from matching.plots import love_plot, overlap_plot
 from matching.propensity import PropensityScoreResults, propensity_score
 
 __all__ = [
@@ -34,6 +36,9 @@ __all__ = [
     "PropensityScoreResults",
     "SeparationError",
     "TreatmentError",
+    "love_plot",
     "match",
+    "matched_cohort_panel",
+    "overlap_plot",
     "propensity_score",
 ]

@@ -172,6 +172,9 @@ def complete_cases(
     silently: without ``drop_missing`` a :class:`MissingCovariateError` names the
     columns and the number of rows; with it, the count is kept by the caller.
     """
+    unknown = [c for c in columns if c not in data.columns]
+    if unknown:
+        raise MatchingError(f"covariates not in the data: {', '.join(unknown)}")
     miss = missing_rows(data, columns)
     if miss.any() and not drop_missing:
         per_col = data[list(columns)].isna().sum()

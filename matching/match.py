@@ -244,10 +244,11 @@ class MatchResults:
         d = self.distance.to_numpy()[self._keep]
         t, w = self._treat, self._w
         disc = self.discarded.to_numpy()[self._keep]
-        out = {}
+        out = []
         for g, name in [(1, "treated"), (0, "control")]:
             mine, other = d[t == g], d[t != g]
-            out[name] = {
+            out.append({
+                "group": name,
                 "n": int(mine.size),
                 "min": float(mine.min()),
                 "max": float(mine.max()),
@@ -256,8 +257,8 @@ class MatchResults:
                 "off_support": int(((mine < other.min()) | (mine > other.max())).sum()),
                 "discarded": int(disc[t == g].sum()),
                 "matched": int((w[t == g] > 0).sum()),
-            }
-        return pd.DataFrame(out).T.rename_axis("group").reset_index()
+            })
+        return pd.DataFrame(out)
 
     # -- effect --------------------------------------------------------------------
     def att(self, outcome: str) -> ATTResults:
