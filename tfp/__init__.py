@@ -12,12 +12,17 @@ from .exceptions import (
     TFPSpecificationError,
 )
 from .grouped import GroupedProductionFunction, estimate_by_group
+from .index_number import cost_share_tfp, labour_productivity
 from .results import ModelSpec, ProductionFunctionResults
+from .simulate import simulate_panel
 
 __all__ = [
     "estimate",
     "estimate_by_group",
     "GroupedProductionFunction",
+    "cost_share_tfp",
+    "labour_productivity",
+    "simulate_panel",
     "ProductionFunctionResults",
     "ModelSpec",
     "TFPError",
