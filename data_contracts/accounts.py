@@ -28,21 +28,21 @@ import pyarrow.compute as pc
 
 from data_contracts import layouts
 from data_contracts.contracts import (
-    ACCOUNTS_COLUMNS, RULE_ABOVE_MAX, RULE_BELOW_MIN, RULE_NEGATIVE, accounts_schema,
+    ACCOUNTS_COLUMNS, ACCOUNTS_KEY, RULE_ABOVE_MAX, RULE_BELOW_MIN, RULE_NEGATIVE, accounts_schema,
 )
 from data_contracts.enterprise_number import normalise_enterprise_numbers
 from data_contracts.errors import DataContractError
 from data_contracts.nace import normalise_nace_codes
 from data_contracts.parsing import (
     RULE_NOT_A_DATE, RULE_NOT_A_FLAG, RULE_NOT_A_NUMBER, RULE_NOT_AN_INTEGER,
-    normalise_category, parse_dates, parse_flags, parse_integers, parse_numbers,
+    map_unique, normalise_category, parse_dates, parse_flags, parse_integers, parse_numbers,
 )
 from data_contracts.quarantine import Quarantine
 from data_contracts.reading import detect_decimal, extra_columns, finish, start_quarantine
 from data_contracts.results import IngestResult
 from data_contracts.rubrics import FLOW_CODES, RUBRIC_BY_CODE
 from data_contracts.tabular import RawTable, read_raw_table
-from data_contracts.validation import assert_contract, quarantine_violations
+from data_contracts.validation import finalise_accepted, quarantine_violations
 
 NonAnnual = Literal["annualise", "flag", "reject"]
 YearRule = Literal["closing_year", "majority"]
@@ -94,13 +94,14 @@ def accounting_year(closing_date: np.ndarray, months: np.ndarray,
     return np.where(2 * month >= months, year, year - 1)
 
 
-def _parse_identification(raw: RawTable, q: Quarantine, decimal: str) -> pd.DataFrame:
+def _parse_identification(raw: RawTable, q: Quarantine, decimal: str) -> dict[str, object]:
     t = raw.table
-    frame = pd.DataFrame(index=pd.RangeIndex(t.num_rows))
-    canonical, rule = normalise_enterprise_numbers(t.column("enterprise_number"))
+    frame: dict[str, object] = {}  # columns first, one DataFrame at the end (no block copies)
+    canonical, rule = map_unique(t.column("enterprise_number"), lambda d: normalise_enterprise_numbers(
+        d, text_dtype="string[pyarrow]"))
     bad = rule.notna().to_numpy() & (rule != "required_missing").to_numpy()
     q.add(bad, "enterprise_number", rule.to_numpy()[bad])
-    frame["enterprise_number"] = canonical.to_numpy()
+    frame["enterprise_number"] = canonical.array
 
     closing, invalid = parse_dates(t.column("closing_date"))
     q.add(invalid, "closing_date", RULE_NOT_A_DATE)
@@ -111,22 +112,14 @@ def _parse_identification(raw: RawTable, q: Quarantine, decimal: str) -> pd.Data
     frame["months"] = months
 
     frame["model"] = normalise_category(t.column("model"), MODEL_ALIASES)
-    nace, rule = normalise_nace_codes(t.column("nace"))
+    nace, rule = map_unique(t.column("nace"), lambda d: normalise_nace_codes(d, text_dtype="string[pyarrow]"))
     bad = rule.notna().to_numpy()
     q.add(bad, "nace", rule.to_numpy()[bad])
-    frame["nace"] = nace.to_numpy()
+    frame["nace"] = nace.array
     frame["region"] = normalise_category(t.column("region"), REGION_ALIASES)
     flags, invalid = parse_flags(t.column("foreign_owned"))
     q.add(invalid, "foreign_owned", RULE_NOT_A_FLAG)
     frame["foreign_owned"] = flags.array
-    return frame
-
-
-def _year_and_annualisation(frame: pd.DataFrame, non_annual: NonAnnual, year_rule: YearRule) -> pd.DataFrame:
-    year = accounting_year(frame["closing_date"].to_numpy(), frame["months"].to_numpy(), year_rule)
-    frame["year"] = year
-    non12 = frame["months"].to_numpy() != 12
-    frame["annualised"] = non12 & (non_annual == "annualise")
     return frame
 
 
@@ -191,7 +184,39 @@ def _assemble_long(raw: RawTable, frame: pd.DataFrame, q: Quarantine, decimal: s
         filings[code] = matrix[first.index.to_numpy(), j]
     filings["_row"] = raw.rows[first.to_numpy()]
     filings["_order"] = pd.Series(np.flatnonzero(ok)).groupby(filing[ok]).max().to_numpy()
-    return filings, filing
+    filings["_fid"] = first.index.to_numpy()
+    return filings.reset_index(drop=True), filing
+
+
+def _take(column: object, positions: np.ndarray) -> object:
+    if isinstance(column, pd.Series):
+        column = column.array
+    if isinstance(column, pd.api.extensions.ExtensionArray):
+        return column.take(positions)
+    return np.asarray(column)[positions]
+
+
+def _assemble_accepted(source: dict[str, object], positions: np.ndarray, rows: np.ndarray,
+                       non_annual: NonAnnual) -> pd.DataFrame:
+    """The accepted filings, built column by column in one DataFrame construction."""
+    months = np.asarray(_take(source["months"], positions), dtype=np.float64)
+    annualised = np.asarray(_take(source["annualised"], positions), dtype=bool)
+    scale = np.where(annualised, 12.0 / months, 1.0) if non_annual == "annualise" else None
+    out: dict[str, object] = {}
+    for name in _CANONICAL_ORDER:
+        values = _take(source[name], positions)
+        if name in ("enterprise_number", "model", "nace", "region"):
+            values = np.asarray(values.astype(object), dtype=object)
+        elif name in ("year", "months"):
+            values = np.asarray(values, dtype=np.float64).astype(np.int64)
+        elif name == "annualised":
+            values = annualised
+        elif name == "foreign_owned":
+            values = pd.array(values, dtype="boolean")
+        elif name in FLOW_CODES and scale is not None:
+            values = np.asarray(values, dtype=np.float64) * scale
+        out[name] = values
+    return pd.DataFrame(out, index=pd.Index(rows, name="row"))
 
 
 def _resolve_corrections(filings: pd.DataFrame) -> np.ndarray:
@@ -239,7 +264,7 @@ def read_accounts(path: str | Path, *, non_annual: NonAnnual = "annualise",
     numeric = ["value", "months"] if long else [c for c in layouts.RUBRIC_CODES if c in names] + ["months"]
     decimal = detect_decimal(raw, numeric)
     q = start_quarantine(raw)
-    frame = _parse_identification(raw, q, decimal)
+    columns = _parse_identification(raw, q, decimal)
     absent: list[str] = []
     notes: list[str] = []
     if long:
@@ -250,63 +275,60 @@ def read_accounts(path: str | Path, *, non_annual: NonAnnual = "annualise",
             if code in names:
                 values, invalid = parse_numbers(raw.table.column(code), decimal)
                 q.add(invalid, code, RULE_NOT_A_NUMBER)
-                frame[code] = values
+                columns[code] = values
             else:
-                frame[code] = np.nan
+                columns[code] = np.full(raw.table.num_rows, np.nan)
                 absent.append(code)
-    frame = _year_and_annualisation(frame, non_annual, year_rule)
+    months = np.asarray(columns["months"], dtype=np.float64)
+    columns["year"] = accounting_year(np.asarray(columns["closing_date"]), months, year_rule)
+    columns["annualised"] = (months != 12) & (non_annual == "annualise")
+    frame = pd.DataFrame(columns)
     row_schema = accounts_schema(unique=False, for_rows=True)
     if long:
         row_schema = row_schema.remove_columns(list(layouts.RUBRIC_CODES))
-        check = frame.drop(columns=list(layouts.RUBRIC_CODES), errors="ignore")
-    else:
-        check = frame
-    quarantine_violations(check, row_schema, q)
+    quarantine_violations(frame, row_schema, q)
     if non_annual == "reject":
-        q.add((frame["months"].to_numpy() != 12) & frame["months"].notna().to_numpy() & ~q.rejected,
-              "months", RULE_NON_ANNUAL)
+        q.add((months != 12) & ~np.isnan(months) & ~q.rejected, "months", RULE_NON_ANNUAL)
 
     if long:
         filings, filing_of_row = _assemble_long(raw, frame, q, decimal)
+        source = {c: filings[c].array for c in filings.columns}
+        keys = filings[["enterprise_number", "year", "_order", "_row"]]
     else:
-        filings = frame[~q.rejected].copy()
-        filings["_row"] = raw.rows[filings.index.to_numpy()]
-        filings["_order"] = filings.index.to_numpy()
+        positions = np.flatnonzero(~q.rejected)
+        source = columns
+        keys = pd.DataFrame({
+            "enterprise_number": frame["enterprise_number"].array.take(positions),
+            "year": columns["year"][positions], "_order": positions, "_row": raw.rows[positions],
+        }, index=positions)
         filing_of_row = np.arange(len(frame))
     if DEPOSIT_DATE_COLUMN in names:
         deposit, _ = parse_dates(raw.table.column(DEPOSIT_DATE_COLUMN))
-        filings["_deposit"] = deposit[filings["_order"].to_numpy()]
+        keys = keys.assign(_deposit=deposit[keys["_order"].to_numpy()])
         notes.append("corrections resolved by the latest deposit_date, then file order")
-    superseded = _resolve_corrections(filings)
+    superseded = _resolve_corrections(keys)
     if superseded.any():
-        keep = filings[~superseded]
-        winner = keep.set_index(["enterprise_number", "year"])["_row"]
-        lost = filings[superseded]
+        kept_keys = keys[~superseded]
+        winner = kept_keys.set_index(["enterprise_number", "year"])["_row"]
+        lost = keys[superseded]
         by = winner.reindex(pd.MultiIndex.from_frame(lost[["enterprise_number", "year"]])).to_numpy()
         text = (lost["enterprise_number"].astype(str) + " " + lost["year"].astype(int).astype(str)
                 + " superseded by row " + pd.Series(by, index=lost.index).astype(str)).to_numpy()
-        lost_ids = lost.index.to_numpy()
         if long:
-            positions = np.flatnonzero(np.isin(filing_of_row, lost_ids) & ~q.rejected)
+            lost_ids = filings["_fid"].to_numpy()[lost.index.to_numpy()]
+            rows_lost = np.flatnonzero(np.isin(filing_of_row, lost_ids) & ~q.rejected)
             lookup = pd.Series(text, index=lost_ids)
-            q.add(positions, "closing_date", RULE_SUPERSEDED, lookup.reindex(filing_of_row[positions]).to_numpy())
+            q.add(rows_lost, "closing_date", RULE_SUPERSEDED, lookup.reindex(filing_of_row[rows_lost]).to_numpy())
         else:
-            q.add(lost_ids, "closing_date", RULE_SUPERSEDED, text)
-        filings = keep
-
-    if non_annual == "annualise":
-        scale = np.where(filings["annualised"].to_numpy(), 12.0 / filings["months"].to_numpy(), 1.0)
-        for code in FLOW_CODES:
-            filings[code] = filings[code].to_numpy() * scale
-    accepted = filings.copy()
-    accepted.index = pd.Index(accepted["_row"].to_numpy(dtype=np.int64), name="row")
-    accepted = accepted[list(_CANONICAL_ORDER)]
-    accepted["year"] = accepted["year"].astype(np.int64)
-    accepted["months"] = accepted["months"].astype(np.int64)
-    accepted["annualised"] = accepted["annualised"].astype(bool)
-    accepted["foreign_owned"] = accepted["foreign_owned"].astype("boolean")
-    accepted = accepted.sort_index()
-    assert_contract(accepted, accounts_schema())
+            q.add(lost.index.to_numpy(), "closing_date", RULE_SUPERSEDED, text)
+        keys = kept_keys
+    take = keys.index.to_numpy()
+    rows = keys["_row"].to_numpy(dtype=np.int64)
+    if long:  # filings are in first-seen order; publish in file order
+        order = np.argsort(rows, kind="stable")
+        take, rows = take[order], rows[order]
+    accepted = _assemble_accepted(source, take, rows, non_annual)
+    accepted = finalise_accepted(accepted, accounts_schema(unique=False), ACCOUNTS_KEY)
 
     extra_names, extra = extra_columns(raw, known)
     return finish(raw, "accounts", q, accepted, extra, extra_names, decimal=decimal,

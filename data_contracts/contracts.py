@@ -58,10 +58,15 @@ class ColumnContract:
             checks.append(pa.Check.str_matches(self.pattern, error=RULE_FORMAT))
         return checks
 
-    def to_pandera(self) -> pa.Column:
-        """This contract as a pandera column (unit and reason kept as metadata)."""
+    def to_pandera(self, *, arrow_text: bool = False) -> pa.Column:
+        """This contract as a pandera column (unit and reason kept as metadata).
+
+        ``arrow_text``: declare text columns as ``string[pyarrow]`` (the readers'
+        internal representation, checked with vectorised Arrow kernels).
+        """
+        dtype = pd.StringDtype("pyarrow") if arrow_text and self.dtype == "str" else self.dtype
         return pa.Column(
-            self.dtype,
+            dtype,
             checks=self.checks(),
             nullable=self.nullable,
             unique=self.unique,
@@ -178,11 +183,12 @@ def _schema(name: str, columns: Sequence[ColumnContract], unique: Sequence[str] 
             checks: list[pa.Check] | None = None, strict: bool = True,
             for_rows: bool = False) -> pa.DataFrameSchema:
     # ``for_rows``: the schema a reader runs on freshly parsed rows, where integer
-    # columns still hold NaN for missing cells (so they are float64 there).
+    # columns still hold NaN for missing cells (so they are float64 there) and text
+    # is still Arrow-backed.
     def column(c: ColumnContract) -> pa.Column:
         if for_rows and c.dtype == "int64":
             return replace(c, dtype="float64").to_pandera()
-        return c.to_pandera()
+        return c.to_pandera(arrow_text=for_rows)
 
     return pa.DataFrameSchema(
         {c.name: column(c) for c in columns},

@@ -16,14 +16,14 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from data_contracts import layouts
-from data_contracts.contracts import DEFLATOR_COLUMNS, deflators_schema
+from data_contracts.contracts import DEFLATOR_COLUMNS, DEFLATOR_KEY, deflators_schema
 from data_contracts.parsing import (
-    RULE_NOT_A_NUMBER, RULE_NOT_AN_INTEGER, clean_text, parse_integers, parse_numbers,
+    RULE_NOT_A_NUMBER, RULE_NOT_AN_INTEGER, clean_text, parse_integers, parse_numbers, text_array,
 )
 from data_contracts.reading import detect_decimal, extra_columns, finish, start_quarantine
 from data_contracts.results import IngestResult
 from data_contracts.tabular import read_raw_table
-from data_contracts.validation import assert_contract, quarantine_violations
+from data_contracts.validation import finalise_accepted, quarantine_violations
 
 RULE_DUPLICATE_SERIES = "duplicate_industry_year"
 _INDEX_COLUMNS = ("va", "output", "intermediate", "investment")
@@ -55,7 +55,7 @@ def read_deflators(path: str | Path, *, sheet: str | int | None = None) -> Inges
     code = pc.replace_substring_regex(pc.utf8_upper(code), r"[A-U]", "")
     code = pc.replace_substring_regex(code, r"^(\d)$", "0\\1")
     code = pc.replace_substring_regex(code, r"[_/ ]+", "-")
-    frame["nace2"] = np.asarray(code.to_numpy(zero_copy_only=False), dtype=object)
+    frame["nace2"] = text_array(code)
     for column in ("year", "base_year"):
         values, invalid = parse_integers(t.column(column), decimal)
         q.add(invalid, column, RULE_NOT_AN_INTEGER)
@@ -69,7 +69,7 @@ def read_deflators(path: str | Path, *, sheet: str | int | None = None) -> Inges
             values = np.full(t.num_rows, np.nan)
             absent.append(column)
         frame[column] = values
-    frame["source"] = np.asarray(clean_text(t.column("source")).to_numpy(zero_copy_only=False), dtype=object)
+    frame["source"] = text_array(clean_text(t.column("source")))
     frame = frame[list(_ORDER)]
     quarantine_violations(frame, deflators_schema(unique=False, for_rows=True), q)
 
@@ -80,7 +80,7 @@ def read_deflators(path: str | Path, *, sheet: str | int | None = None) -> Inges
     accepted.index = pd.Index(raw.rows[accepted.index.to_numpy()], name="row")
     accepted["year"] = accepted["year"].astype(np.int64)
     accepted["base_year"] = accepted["base_year"].astype(np.int64)
-    assert_contract(accepted, deflators_schema())
+    accepted = finalise_accepted(accepted, deflators_schema(unique=False), DEFLATOR_KEY)
 
     extra_names, extra = extra_columns(raw, layouts.DEFLATOR_COLUMNS)
     return finish(raw, "deflators", q, accepted, extra, extra_names, decimal=decimal,

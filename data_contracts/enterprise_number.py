@@ -81,13 +81,16 @@ def normalise_enterprise_number(value: object) -> str:
     return _canonical_spelling(digits)
 
 
-def normalise_enterprise_numbers(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[pd.Series, pd.Series]:
+def normalise_enterprise_numbers(values: pd.Series | pa.Array | pa.ChunkedArray, *,
+                                 text_dtype: str = "object") -> tuple[pd.Series, pd.Series]:
     """Normalise a column of enterprise numbers without a Python loop.
 
     Parameters
     ----------
     values : pandas.Series or pyarrow array of str
         Raw spellings; null and empty strings count as missing.
+    text_dtype : {"object", "string[pyarrow]"}
+        Dtype of the returned canonical spellings.
 
     Returns
     -------
@@ -118,9 +121,8 @@ def normalise_enterprise_numbers(values: pd.Series | pa.Array | pa.ChunkedArray)
     n = len(compact)
     if isinstance(compact, pa.ChunkedArray):
         compact = compact.combine_chunks()
-    safe = pc.if_else(ten_digits, compact, "0000000000").to_numpy(zero_copy_only=False)
-    safe = np.asarray(safe, dtype="U10")
-    as_int = safe.astype(np.int64)
+    safe = pc.if_else(ten_digits, compact, "0000000000")
+    as_int = np.asarray(pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
     body, check = as_int // 100, as_int % 100
     checksum_ok = ((body + check) % 97 == 0) & (as_int > 0)
 
@@ -142,6 +144,10 @@ def normalise_enterprise_numbers(values: pd.Series | pa.Array | pa.ChunkedArray)
         pc.utf8_slice_codeunits(compact, 4, 7),
         pc.utf8_slice_codeunits(compact, 7, 10),
         ".",
-    ).to_numpy(zero_copy_only=False)
-    canonical = np.where(ok, formatted, None).astype(object)
-    return pd.Series(canonical, index=index, dtype=object), pd.Series(rule, index=index, dtype=object)
+    )
+    canonical = pc.if_else(pa.array(np.asarray(ok, dtype=bool)), formatted, pa.scalar(None, pa.string()))
+    text = pd.arrays.ArrowStringArray(pa.chunked_array([canonical]))
+    out = pd.Series(text, index=index)
+    if text_dtype == "object":
+        out = out.astype(object).where(out.notna(), None)
+    return out, pd.Series(rule, index=index, dtype=object)

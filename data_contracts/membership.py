@@ -18,14 +18,14 @@ import pandas as pd
 
 from data_contracts import layouts
 from data_contracts.contracts import (
-    MEMBERSHIP_COLUMNS, RULE_LEAVE_BEFORE_JOIN, membership_schema,
+    MEMBERSHIP_COLUMNS, MEMBERSHIP_KEY, RULE_LEAVE_BEFORE_JOIN, membership_schema,
 )
 from data_contracts.enterprise_number import normalise_enterprise_numbers
-from data_contracts.parsing import RULE_NOT_A_DATE, normalise_category, parse_dates
+from data_contracts.parsing import RULE_NOT_A_DATE, map_unique, normalise_category, parse_dates
 from data_contracts.reading import extra_columns, finish, start_quarantine
 from data_contracts.results import IngestResult
 from data_contracts.tabular import read_raw_table
-from data_contracts.validation import assert_contract, quarantine_violations
+from data_contracts.validation import finalise_accepted, quarantine_violations
 
 RULE_DUPLICATE_SPELL = "duplicate_membership"
 
@@ -69,10 +69,11 @@ def read_membership(path: str | Path, *, sheet: str | int | None = None) -> Inge
     q = start_quarantine(raw)
     frame = pd.DataFrame(index=pd.RangeIndex(t.num_rows))
     frame["cluster"] = normalise_category(t.column("cluster"), CLUSTER_ALIASES)
-    canonical, rule = normalise_enterprise_numbers(t.column("enterprise_number"))
+    canonical, rule = map_unique(t.column("enterprise_number"), lambda d: normalise_enterprise_numbers(
+        d, text_dtype="string[pyarrow]"))
     bad = rule.notna().to_numpy() & (rule != "required_missing").to_numpy()
     q.add(bad, "enterprise_number", rule.to_numpy()[bad])
-    frame["enterprise_number"] = canonical.to_numpy()
+    frame["enterprise_number"] = canonical.array
     frame["member_type"] = normalise_category(t.column("member_type"), MEMBER_TYPE_ALIASES)
     for column in ("join_date", "leave_date"):
         if column in t.column_names:
@@ -89,7 +90,7 @@ def read_membership(path: str | Path, *, sheet: str | int | None = None) -> Inge
     q.add(dup.index.to_numpy()[dup.to_numpy()], "join_date", RULE_DUPLICATE_SPELL)
     accepted = frame[~q.rejected][list(_ORDER)].copy()
     accepted.index = pd.Index(raw.rows[accepted.index.to_numpy()], name="row")
-    assert_contract(accepted, membership_schema())
+    accepted = finalise_accepted(accepted, membership_schema(unique=False), MEMBERSHIP_KEY)
 
     notes = _calendar_notes(accepted)
     absent = () if "leave_date" in t.column_names else ("leave_date",)

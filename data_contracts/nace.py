@@ -52,7 +52,8 @@ def division_section(divisions: pd.Series) -> pd.Series:
     return divisions.map(pd.Series(table["section"].to_numpy(), index=table["division"]))
 
 
-def normalise_nace_codes(values: pa.Array | pa.ChunkedArray | pd.Series) -> tuple[pd.Series, pd.Series]:
+def normalise_nace_codes(values: pa.Array | pa.ChunkedArray | pd.Series, *,
+                         text_dtype: str = "object") -> tuple[pd.Series, pd.Series]:
     """Normalise NACE-BEL codes to ``NN.NNN`` and check the division.
 
     Returns
@@ -83,5 +84,10 @@ def normalise_nace_codes(values: pa.Array | pa.ChunkedArray | pd.Series) -> tupl
     rule[~missing & shape & ~known_np] = RULE_UNKNOWN_DIVISION
     rule[~missing & ~shape] = RULE_FORMAT
     ok = ~missing & shape & known_np
-    out = np.where(ok, np.asarray(canonical.to_numpy(zero_copy_only=False), dtype=object), None)
-    return pd.Series(out, index=index, dtype=object), pd.Series(rule, index=index, dtype=object)
+    kept = pc.if_else(pa.array(ok), canonical, pa.scalar(None, pa.string()))
+    if isinstance(kept, pa.Array):
+        kept = pa.chunked_array([kept])
+    out = pd.Series(pd.arrays.ArrowStringArray(kept), index=index)
+    if text_dtype == "object":
+        out = out.astype(object).where(out.notna(), None)
+    return out, pd.Series(rule, index=index, dtype=object)

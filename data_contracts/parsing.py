@@ -30,6 +30,36 @@ _FLAG_TRUE = ("1", "true", "yes", "y", "ja", "oui", "t")
 _FLAG_FALSE = ("0", "false", "no", "n", "nee", "non", "f")
 
 
+def map_unique(arr: pa.Array | pa.ChunkedArray, fn):  # type: ignore[no-untyped-def]
+    """Apply a column function to the distinct values only, then broadcast back.
+
+    Raw columns repeat a few values many times (16 years per enterprise number, a
+    handful of closing dates, models and regions), so normalising the dictionary of
+    distinct values and taking by index is much cheaper than normalising every cell.
+    ``fn`` gets a string array (with one trailing null standing for missing cells)
+    and returns a tuple of pyarrow arrays, numpy arrays or pandas Series/arrays of
+    the same length; the same tuple comes back at full length.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    dictionary = pa.concat_arrays([encoded.dictionary.cast(pa.string()), pa.nulls(1, pa.string())])
+    null_code = len(dictionary) - 1
+    indices = pc.fill_null(encoded.indices.cast(pa.int64()), null_code)
+    idx = np.asarray(indices.to_numpy(zero_copy_only=False))
+    out = []
+    for part in fn(dictionary):
+        if isinstance(part, (pa.Array, pa.ChunkedArray)):
+            out.append(pc.take(part, indices))
+        elif isinstance(part, pd.Series):
+            out.append(pd.Series(part.array.take(idx)))
+        elif isinstance(part, pd.api.extensions.ExtensionArray):
+            out.append(part.take(idx))
+        else:
+            out.append(np.asarray(part)[idx])
+    return tuple(out)
+
+
 def _np(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False))
 
@@ -45,21 +75,42 @@ def clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def count_decimal_marks(arr: pa.ChunkedArray) -> tuple[int, int]:
-    """Cells whose only separator is a comma / a dot (evidence for the decimal mark)."""
-    text = clean_text(arr)
-    commas = pc.sum(pc.match_substring_regex(text, r"^[+-]?\d*,\d+$")).as_py() or 0
-    dots = pc.sum(pc.match_substring_regex(text, r"^[+-]?\d*\.\d+$")).as_py() or 0
+    """Cells holding a comma / only a dot (evidence for the decimal mark), first 200,000 rows."""
+    sample = arr.slice(0, 200_000)
+    has_comma = pc.match_substring(sample, ",")
+    has_dot = pc.match_substring(sample, ".")
+    commas = pc.sum(has_comma).as_py() or 0
+    dots = pc.sum(pc.and_(has_dot, pc.invert(has_comma))).as_py() or 0
     return int(commas), int(dots)
 
 
 def parse_numbers(arr: pa.ChunkedArray, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
-    """Parse amounts; ``decimal=","`` also accepts dots as thousands separators."""
+    """Parse amounts; ``decimal=","`` also accepts dots as thousands separators.
+
+    Fast path: Arrow's own string-to-double cast over the whole column; only a column
+    holding an unparseable cell goes through the (slower) regular-expression check that
+    tells which cells are bad.
+    """
+    if decimal == ".":
+        try:  # fastest path: no cleaning needed
+            out = _np(pc.fill_null(pc.cast(arr, pa.float64()), np.nan)).astype(np.float64)
+            if np.isfinite(out[_bool(pc.is_valid(arr))]).all():
+                return out, np.zeros(len(out), dtype=bool)
+        except pa.ArrowInvalid:
+            pass
     text = clean_text(arr)
     if decimal == ",":
-        grouped = pc.fill_null(pc.match_substring_regex(text, _DOT_GROUPED), False)
-        text = pc.if_else(grouped, pc.replace_substring(text, ".", ""), text)
+        if pc.any(pc.match_substring(text, ".")).as_py():
+            grouped = pc.fill_null(pc.match_substring_regex(text, _DOT_GROUPED), False)
+            text = pc.if_else(grouped, pc.replace_substring(text, ".", ""), text)
         text = pc.replace_substring(text, ",", ".")
     present = _bool(pc.is_valid(text))
+    try:
+        out = _np(pc.fill_null(pc.cast(text, pa.float64()), np.nan)).astype(np.float64)
+        if np.isfinite(out[present]).all():
+            return out, np.zeros(len(out), dtype=bool)
+    except pa.ArrowInvalid:
+        pass
     ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
     values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
     out = _np(pc.fill_null(values, np.nan)).astype(np.float64)
@@ -76,11 +127,16 @@ def parse_integers(arr: pa.ChunkedArray, decimal: str = ".") -> tuple[np.ndarray
 
 
 def parse_dates(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Parse ISO (``2020-12-31``, time part ignored) or day-first (``31/12/2020``) dates."""
-    text = clean_text(arr)
+    """Parse ISO (``2020-12-31``, time part ignored) or day-first (``31/12/2020``) dates.
+
+    Works on the distinct values (:func:`map_unique`): a file has few closing dates.
+    """
+    return map_unique(arr, _parse_distinct_dates)
+
+
+def _parse_distinct_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    text = clean_text(values)
     result = pa.nulls(len(text), pa.timestamp("ns"))
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
     for pattern, fmt in _DATE_FORMATS:
         match = pc.fill_null(pc.match_substring_regex(text, pattern), False)
         if not pc.any(match).as_py():
@@ -91,12 +147,17 @@ def parse_dates(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         result = pc.coalesce(result, parsed)
     present = _bool(pc.is_valid(text))
     parsed_ok = _bool(pc.is_valid(result))
-    values = _np(result).astype("datetime64[ns]")
-    return values, present & ~parsed_ok
+    values_out = _np(result).astype("datetime64[ns]")
+    return values_out, present & ~parsed_ok
 
 
 def parse_flags(arr: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
     """Parse 0/1 (and true/false, ja/nee, oui/non) into a nullable boolean."""
+    values, invalid = map_unique(arr, _parse_distinct_flags)
+    return pd.Series(values), invalid
+
+
+def _parse_distinct_flags(arr: pa.Array) -> tuple[pd.arrays.BooleanArray, np.ndarray]:
     text = pc.utf8_lower(clean_text(arr))
     text = pc.replace_substring_regex(text, r"^(\d)\.0+$", r"\1")
     is_true = _bool(pc.is_in(text, value_set=pa.array(_FLAG_TRUE)))
@@ -104,19 +165,34 @@ def parse_flags(arr: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
     present = _bool(pc.is_valid(text))
     values = pd.array(np.where(is_true, True, False), dtype="boolean")
     values[~(is_true | is_false)] = pd.NA
-    return pd.Series(values), present & ~(is_true | is_false)
+    return values, present & ~(is_true | is_false)
 
 
-def normalise_category(arr: pa.ChunkedArray, aliases: dict[str, str]) -> np.ndarray:
+def text_array(values: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    """Wrap Arrow strings as a pandas string[pyarrow] array without copying to objects.
+
+    The readers keep text in Arrow until the contract has run: pandera's checks on
+    Arrow-backed strings are vectorised, on object columns they loop in Python.
+    """
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    return pd.arrays.ArrowStringArray(values)
+
+
+def normalise_category(arr: pa.ChunkedArray, aliases: dict[str, str]) -> pd.arrays.ArrowStringArray:
     """Map spellings to canonical categories by a case-insensitive alias table.
 
     Unknown spellings pass through unchanged so that the contract's allowed-set check
     rejects them with the value as written.
     """
+    (mapped,) = map_unique(arr, lambda d: (_category_distinct(d, aliases),))
+    return text_array(mapped)
+
+
+def _category_distinct(arr: pa.Array, aliases: dict[str, str]) -> pa.Array:
     text = clean_text(arr)
     key = pc.utf8_lower(text)
     keys = pa.array(list(aliases), type=pa.string())
     position = pc.index_in(key, value_set=keys)
     mapped = pc.take(pa.array(list(aliases.values()), type=pa.string()), position)
-    out = pc.coalesce(mapped, text)
-    return _np(out).astype(object)
+    return pc.coalesce(mapped, text)

@@ -37,8 +37,9 @@ def detect_decimal(raw: RawTable, numeric_columns: Iterable[str]) -> str:
 def start_quarantine(raw: RawTable) -> Quarantine:
     """A quarantine that already holds the malformed records of the file."""
     quarantine = Quarantine(raw.path, raw.rows, raw.table)
-    quarantine.add_records(raw.malformed["row"].to_numpy(), None, RULE_WRONG_FIELD_COUNT,
-                           raw.malformed["text"].to_numpy())
+    for column, group in raw.malformed.groupby("column", sort=False):
+        quarantine.add_records(group["row"].to_numpy(), str(column), RULE_WRONG_FIELD_COUNT,
+                               group["text"].to_numpy())
     return quarantine
 
 

@@ -97,7 +97,8 @@ class IngestResult:
             for (rule, column), group in self.rejected.groupby(["rule", "column"], dropna=False, sort=True):
                 examples = ", ".join(f"row {row}: {value!r}" for row, value in
                                      zip(group["row"].head(3), group["value"].head(3)))
-                lines.append(f"  {rule} [{column}] x{len(group)}: {examples}")
+                where = column if isinstance(column, str) else "whole row"
+                lines.append(f"  {rule} [{where}] x{len(group)}: {examples}")
         return "\n".join(lines)
 
     def to_json_dict(self, usable: bool = True) -> dict[str, object]:

@@ -45,7 +45,8 @@ class RawTable:
     rows : numpy.ndarray
         1-based data-row number of each table row.
     malformed : pandas.DataFrame
-        Records that could not be split into the header's fields: ``row``, ``text``.
+        Records that could not be split into the header's fields: ``row``, ``text``,
+        ``column`` (the first missing field, or the last one if there are too many).
     """
 
     path: str
@@ -73,7 +74,8 @@ def canonical_column_name(name: object) -> str:
 
 
 def _empty_malformed() -> pd.DataFrame:
-    return pd.DataFrame({"row": pd.Series(dtype="int64"), "text": pd.Series(dtype=object)})
+    return pd.DataFrame({"row": pd.Series(dtype="int64"), "text": pd.Series(dtype=object),
+                         "column": pd.Series(dtype=object)})
 
 
 def _check_header(path: str, names: Sequence[str], required: Sequence[str]) -> None:
@@ -146,10 +148,10 @@ def _read_csv(path: str, required: Sequence[str]) -> RawTable:
     offset = _byte_offset_of_line(data, nonblank[k][0])
     buffer = pa.py_buffer(data).slice(offset)
     pa_encoding = "utf8" if encoding.startswith("utf-8") else "latin1"
-    bad: list[tuple[int | None, str]] = []
+    bad: list[tuple[int | None, str, int]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number, row.text))
+        bad.append((row.number, row.text, row.actual_columns))
         return "skip"
 
     def parse(use_threads: bool) -> pa.Table:
@@ -169,13 +171,16 @@ def _read_csv(path: str, required: Sequence[str]) -> RawTable:
 
     try:
         table = parse(use_threads=True)
-        if any(number is None for number, _ in bad):
+        if any(number is None for number, _, _ in bad):
             table = parse(use_threads=False)  # row numbers of malformed records need a serial read
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise UnusableFileError(f"{path}: cannot parse as CSV: {str(exc).splitlines()[0]}") from None
+    # The column reported for a malformed record: the first missing field, or the
+    # last declared one when there are too many fields.
     malformed = pd.DataFrame({
-        "row": np.array([int(n) - 1 for n, _ in bad], dtype=np.int64),
-        "text": pd.Series([t for _, t in bad], dtype=object),
+        "row": np.array([int(n) - 1 for n, _, _ in bad], dtype=np.int64),
+        "text": pd.Series([t for _, t, _ in bad], dtype=object),
+        "column": pd.Series([names[min(k, len(names) - 1)] for _, _, k in bad], dtype=object),
     }) if bad else _empty_malformed()
     rows = _kept_row_numbers(table.num_rows, malformed["row"].to_numpy())
     return RawTable(path, "csv", table, rows, malformed, encoding.replace("-sig", ""), delimiter, header_line)

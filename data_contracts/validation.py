@@ -8,6 +8,7 @@ is already the quarantine rule name (see :mod:`data_contracts.contracts`).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,22 @@ def quarantine_violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, quara
         quarantine.add(positions, column, rule)
 
 
-def assert_contract(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    """Validate an accepted frame; a failure here is a bug in the reader, not bad input."""
-    return schema.validate(frame, lazy=False)
+def finalise_accepted(frame: pd.DataFrame, schema: pa.DataFrameSchema,
+                      key: Sequence[str] | None) -> pd.DataFrame:
+    """Accepted rows in their published form, checked against the full contract.
+
+    Text goes from the readers' Arrow strings to plain ``object`` columns (what the
+    exported schemas declare). Every row already passed the contract's checks in
+    :func:`quarantine_violations`; here the dtypes, a head/tail sample of the checks
+    and the uniqueness key are verified, so the guard costs little on millions of
+    rows. A failure is a bug in the reader, not bad input.
+    """
+    text = [n for n, c in schema.columns.items() if str(c.dtype) == "str" and frame[n].dtype != object]
+    if text:
+        frame = frame.assign(**{n: frame[n].astype(object) for n in text})
+    if list(frame.columns) != list(schema.columns):
+        frame = frame[list(schema.columns)]
+    schema.validate(frame, head=2000, tail=2000)
+    if key and frame.duplicated(list(key)).any():
+        raise RuntimeError(f"{schema.name}: accepted rows are not unique on {', '.join(key)}")
+    return frame
