@@ -310,10 +310,14 @@ def love_plot_figure(
     Parameters
     ----------
     balance
-        ``variable``, ``sample`` (``"before"``/``"after"``), ``std_diff``.
+        ``variable``, ``sample`` (``"before"``/``"after"``), ``std_diff``; or the wide
+        layout of the matching package (see :func:`reports.impact_tables.balance_long`).
     threshold
         Dashed reference line (0.1, Austin 2009).
     """
+    from reports.impact_tables import balance_long
+
+    balance = balance_long(balance)
     _require(balance, ["variable", "sample", "std_diff"], "love plot")
     data = balance.copy()
     data["value"] = data["std_diff"].abs() if absolute else data["std_diff"]

@@ -405,6 +405,36 @@ def build_elasticity_table(
 # --------------------------------------------------------------------------- T4
 
 
+def balance_long(balance: pd.DataFrame) -> pd.DataFrame:
+    """Balance statistics in the long layout (``variable``, ``sample``, ``std_diff``, ``var_ratio``).
+
+    Accepts that layout unchanged, or the wide one of :meth:`matching` results
+    (``covariate``, ``smd_before``, ``smd_after``, ``var_ratio_before``,
+    ``var_ratio_after``, optionally ``n_treated_before``... likewise).
+    """
+    if not isinstance(balance, pd.DataFrame):
+        raise ReportError(f"balance: expected a pandas DataFrame, got {type(balance).__name__}")
+    if {"smd_before", "smd_after"} <= set(balance.columns):
+        key = "covariate" if "covariate" in balance.columns else "variable"
+        _require(balance, [key, "var_ratio_before", "var_ratio_after"], "balance")
+        parts = []
+        for sample in ("before", "after"):
+            part = pd.DataFrame(
+                {
+                    "variable": balance[key].to_numpy(),
+                    "sample": sample,
+                    "std_diff": balance[f"smd_{sample}"].to_numpy(),
+                    "var_ratio": balance[f"var_ratio_{sample}"].to_numpy(),
+                }
+            )
+            for n in ("n_treated", "n_control"):
+                if f"{n}_{sample}" in balance.columns:
+                    part[n] = balance[f"{n}_{sample}"].to_numpy()
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+    return balance
+
+
 def build_balance_table(
     balance: pd.DataFrame,
     notes: StudyNotes,
@@ -423,7 +453,8 @@ def build_balance_table(
         Tidy, one row per (variable, sample): ``variable``, ``sample`` (``"before"`` or
         ``"after"``), ``std_diff``, ``var_ratio`` (NaN for binary variables), and
         optionally ``n_treated`` and ``n_control`` (firms behind the statistic; cells
-        with fewer than ``min_firms`` in either group are suppressed).
+        with fewer than ``min_firms`` in either group are suppressed). The wide layout
+        of the matching package is accepted too (see :func:`balance_long`).
     off_support
         Firms dropped for lack of common support, by group, e.g.
         ``{"Members": 3, "Controls": 120}``; a positive count below ``min_firms`` is
@@ -435,6 +466,7 @@ def build_balance_table(
         Rows = variables, then ``Off support: <group>``; columns ``Std. diff. before``,
         ``Std. diff. after``, ``Var. ratio before``, ``Var. ratio after``.
     """
+    balance = balance_long(balance)
     _require(balance, ["variable", "sample", "std_diff", "var_ratio"], "balance table")
     bad = sorted(set(balance["sample"]) - {"before", "after"})
     if bad:

@@ -13,6 +13,10 @@ panel
     ``year``, ``nace2`` (industry), ``fte``, ``value_added`` (euro), ``tfp`` (log TFP),
     ``foreign_owned`` (0/1).
 
+Column names other than these are passed as keyword arguments (``firm=``,
+``value_added=``, ``tfp=``), e.g. ``firm="enterprise_number", value_added="va_nominal",
+tfp="log_tfp"`` for the pipeline's analysis panel.
+
 Every table has a row per (cluster, year) plus, per year, ``All clusters`` counting each
 firm once however many clusters it belongs to.
 """
@@ -53,13 +57,26 @@ def _check(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ReportError(f"{what}: missing column(s) {', '.join(missing)}")
 
 
-def member_years(membership: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+def _canonical(frame: pd.DataFrame, names: dict[str, str], what: str) -> pd.DataFrame:
+    """The columns ``names`` (canonical -> actual) of ``frame`` under their canonical names."""
+    _check(frame, list(names.values()), what)
+    return pd.DataFrame({canon: frame[actual].to_numpy() for canon, actual in names.items()})
+
+
+def _membership(membership: pd.DataFrame, firm: str) -> pd.DataFrame:
+    names = {c: c for c in MEMBERSHIP_COLUMNS}
+    names["firm_id"] = firm
+    return _canonical(membership, names, "membership")
+
+
+def member_years(membership: pd.DataFrame, years: Sequence[int], firm: str = "firm_id") -> pd.DataFrame:
     """Expand membership spells to (cluster, firm_id, member_type, year) rows.
 
     Includes, for each year, ``All clusters`` rows (one per firm that is a member of
-    any cluster). Vectorised with :func:`numpy.repeat`.
+    any cluster). Vectorised with :func:`numpy.repeat`. ``firm`` names the firm-id
+    column of ``membership``; the output calls it ``firm_id``.
     """
-    _check(membership, MEMBERSHIP_COLUMNS, "membership")
+    membership = _membership(membership, firm)
     first, last = int(min(years)), int(max(years))
     try:
         start = pd.to_datetime(membership["join_date"]).dt.year
@@ -114,6 +131,7 @@ def build_membership_table(
     rules: DisclosureRules = DisclosureRules(),
     decimals: int = 1,
     years: Sequence[int] | None = None,
+    firm: str = "firm_id",
     name: str = "M1_membership",
     title: str = "Cluster membership by cluster and year",
 ) -> PublishedTable:
@@ -125,9 +143,9 @@ def build_membership_table(
     need ``min_firms`` matched members, with secondary suppression of the matched
     counts against ``All clusters``.
     """
-    _check(panel, ["firm_id", "year", "fte", "foreign_owned"], "panel")
+    panel = _canonical(panel, {"firm_id": firm, "year": "year", "fte": "fte", "foreign_owned": "foreign_owned"}, "panel")
     yrs = _years(panel, years)
-    rows = member_years(membership, yrs)
+    rows = member_years(membership, yrs, firm)
     matched = rows.merge(panel[["firm_id", "year", "fte", "foreign_owned"]], on=["firm_id", "year"], how="inner")
     matched["sme"] = (matched["fte"] < SME_FTE_LIMIT).astype(float)
     clusters = _cluster_order(rows)
@@ -173,6 +191,7 @@ def build_flows_table(
     rules: DisclosureRules = DisclosureRules(),
     years: Sequence[int] | None = None,
     membership_is_public: bool = True,
+    firm: str = "firm_id",
     name: str = "M2_flows",
     title: str = "Membership flows by cluster and year",
 ) -> PublishedTable:
@@ -185,7 +204,7 @@ def build_flows_table(
     secondary suppression over ``entrants = leavers + net change`` and the
     ``All clusters`` totals.
     """
-    _check(membership, MEMBERSHIP_COLUMNS, "membership")
+    membership = _membership(membership, firm)
     if years is None:
         start = pd.to_datetime(membership["join_date"]).dt.year
         end = pd.to_datetime(membership["leave_date"]).dt.year
@@ -245,6 +264,8 @@ def build_weight_table(
     rules: DisclosureRules = DisclosureRules(),
     decimals: int = 1,
     years: Sequence[int] | None = None,
+    firm: str = "firm_id",
+    value_added: str = "value_added",
     name: str = "M3_weight",
     title: str = "Members' employment and value added and their share of the region",
 ) -> PublishedTable:
@@ -255,9 +276,9 @@ def build_weight_table(
     its total (the share times the published regional total would reveal it), and the
     totals get secondary suppression against ``All clusters``.
     """
-    _check(panel, ["firm_id", "year", "fte", "value_added"], "panel")
+    panel = _canonical(panel, {"firm_id": firm, "year": "year", "fte": "fte", "value_added": value_added}, "panel")
     yrs = _years(panel, years)
-    rows = member_years(membership, yrs)
+    rows = member_years(membership, yrs, firm)
     contrib = rows.merge(panel[["firm_id", "year", "fte", "value_added"]], on=["firm_id", "year"], how="inner")
     clusters = _cluster_order(rows)
     idx = _full_index(clusters, yrs)
@@ -300,6 +321,9 @@ def build_performance_table(
     rules: DisclosureRules = DisclosureRules(),
     decimals: int = 3,
     years: Sequence[int] | None = None,
+    firm: str = "firm_id",
+    value_added: str = "value_added",
+    tfp: str = "tfp",
     name: str = "M4_performance",
     title: str = "Labour productivity and TFP of members, all firms and same-industry firms",
 ) -> PublishedTable:
@@ -317,9 +341,13 @@ def build_performance_table(
     same-industry cells are checked on the pooled firms of the members' industries.
     A growth cell is suppressed with either of its two levels.
     """
-    _check(panel, PANEL_COLUMNS[:6], "panel")
+    panel = _canonical(
+        panel,
+        {"firm_id": firm, "year": "year", "nace2": "nace2", "fte": "fte", "value_added": value_added, "tfp": tfp},
+        "panel",
+    )
     yrs = _years(panel, years)
-    rows = member_years(membership, yrs)
+    rows = member_years(membership, yrs, firm)
     clusters = _cluster_order(rows)
     idx = _full_index(clusters, yrs)
     p = panel.loc[panel["year"].isin(yrs), ["firm_id", "year", "nace2", "fte", "value_added", "tfp"]]

@@ -344,3 +344,13 @@ def test_rules_change_the_outcome():
     effects, tests = _heterogeneity(size_large_members=9)
     lenient = DisclosureRules(min_dummy_firms=5)
     assert build_heterogeneity_table(effects, tests, NOTES, lenient).n_suppressed == 0
+
+
+def test_balance_table_accepts_the_matching_wide_layout():
+    wide = pd.DataFrame(
+        {"covariate": ["log_tfp", "age"], "smd_before": [0.42, -0.2], "smd_after": [0.031, 0.01],
+         "var_ratio_before": [1.3, 0.8], "var_ratio_after": [1.02, 0.99]}
+    )
+    table = build_balance_table(wide, NOTES)
+    assert table.frame.loc["log_tfp"].tolist() == ["0.420", "0.031", "1.300", "1.020"]
+    assert table.frame.loc["age", "Std. diff. before"] == "-0.200"

@@ -177,3 +177,19 @@ def test_stricter_rules_suppress_more(monitoring_inputs):
     loose = build_performance_table(membership, panel, NOTES, DisclosureRules(min_firms=3))
     strict = build_performance_table(membership, panel, NOTES, DisclosureRules(min_firms=40))
     assert strict.n_suppressed > loose.n_suppressed
+
+
+def test_pipeline_column_names_are_accepted(monitoring_inputs):
+    membership, panel = monitoring_inputs
+    renamed_m = membership.rename(columns={"firm_id": "enterprise_number"})
+    renamed_p = panel.rename(columns={"firm_id": "enterprise_number", "value_added": "va_nominal", "tfp": "log_tfp"})
+    kwargs = {"firm": "enterprise_number", "value_added": "va_nominal", "tfp": "log_tfp"}
+    a = build_performance_table(membership, panel, NOTES)
+    b = build_performance_table(renamed_m, renamed_p, NOTES, **kwargs)
+    assert a.frame.equals(b.frame)
+    c = build_weight_table(renamed_m, renamed_p, NOTES, firm="enterprise_number", value_added="va_nominal")
+    assert c.frame.equals(build_weight_table(membership, panel, NOTES).frame)
+    d = build_membership_table(renamed_m, renamed_p, NOTES, firm="enterprise_number")
+    assert d.frame.equals(build_membership_table(membership, panel, NOTES).frame)
+    e = build_flows_table(renamed_m, NOTES, firm="enterprise_number")
+    assert e.frame.equals(build_flows_table(membership, NOTES).frame)
