@@ -161,6 +161,7 @@ def build_main_table(
     rules: DisclosureRules = DisclosureRules(),
     decimals: int = 3,
     effect_label: str = "Cluster membership",
+    se_label: str = "(SE)",
     fixed_effect_rows: Sequence[str] = DEFAULT_FIXED_EFFECTS,
     name: str = "T3_main_effect",
     title: str = "Effect of cluster membership on total factor productivity",
@@ -177,8 +178,9 @@ def build_main_table(
     notes, rules, decimals
         Footnote content, disclosure thresholds, decimals of coefficients (the percent
         row uses ``decimals - 2``, at least 1).
-    effect_label
-        Label of the coefficient row.
+    effect_label, se_label
+        Labels of the coefficient row and of the standard-error row under it (how the
+        errors are clustered is stated in the footnote).
     fixed_effect_rows
         Fixed-effect rows always printed (Yes/No); further keys found in the columns'
         ``fixed_effects`` are appended in order of appearance.
@@ -199,7 +201,6 @@ def build_main_table(
     reasons = {h: c.disclosure_reason(rules) for h, c in zip(headers, specs)}
     n_firms = {h: c.n_firms for h, c in zip(headers, specs)}
     cells = {h: _effect_cells(c.estimate, c.se, c.p, decimals) for h, c in zip(headers, specs)}
-    se_label = f"(SE, {notes.se_clustering.strip().rstrip('.')})"
     grid.add_row(effect_label, {h: v[0] for h, v in cells.items()}, n_firms, None, reasons)
     grid.add_row(se_label, {h: v[1] for h, v in cells.items()}, n_firms, None, reasons)
     grid.add_row("Effect in %", {h: v[2] for h, v in cells.items()}, n_firms, None, reasons)

@@ -52,13 +52,13 @@ def test_main_table_layout():
         "(4) Callaway-Sant'Anna", "(5) Matched DiD", "(6) TFP by cluster",
     ]
     assert list(table.frame.index) == [
-        "Cluster membership", "(SE, clustered by firm)", "Effect in %", "Firm FE", "Year FE",
+        "Cluster membership", "(SE)", "Effect in %", "Firm FE", "Year FE",
         "Industry × year FE", "N observations", "N firms", "N members", "Within R²",
     ]
     col = table.frame["(2) TWFE DiD"]
     # 0.0231 / 0.0094 = 2.46 on t(1499): p = 0.014 -> two stars
     assert col["Cluster membership"] == "0.023**"
-    assert col["(SE, clustered by firm)"] == "(0.009)"
+    assert col["(SE)"] == "(0.009)"
     assert col["Effect in %"] == f"{100 * math.expm1(0.0231):.1f}"
     assert (col["Firm FE"], col["Year FE"], col["Industry × year FE"]) == ("Yes", "Yes", "No")
     assert table.frame.loc["Within R²", "(1) Pooled OLS"] == ""
@@ -69,7 +69,7 @@ def test_main_table_layout():
 def test_a_column_with_a_thin_dummy_is_suppressed_with_its_reason():
     table = build_main_table(_golden_columns(), GOLDEN_NOTES)
     col = table.frame["(6) TFP by cluster"]
-    assert set(col[["Cluster membership", "(SE, clustered by firm)", "N firms", "Within R²"]]) == {"x"}
+    assert set(col[["Cluster membership", "(SE)", "N firms", "Within R²"]]) == {"x"}
     assert col["Firm FE"] == "Yes"  # design rows are not data
     comp = table.disclosure.set_index(["row", "column"])
     reason = comp.loc[("Cluster membership", "(6) TFP by cluster"), "suppressed_reason"]
