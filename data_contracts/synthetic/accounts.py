@@ -39,6 +39,7 @@ class FirmYearIndex:
 
     firm: np.ndarray
     year: np.ndarray  # index into config.years
+    derived: dict[str, np.ndarray] | None = None  # real values as the study derives them
 
 
 def _int_column(values: np.ndarray, reported: np.ndarray) -> pd.arrays.IntegerArray:
@@ -48,9 +49,12 @@ def _int_column(values: np.ndarray, reported: np.ndarray) -> pd.arrays.IntegerAr
 def build_accounts(config: SimulationConfig, industries: pd.DataFrame, firms: FirmDraws,
                    production: ProductionDraws, deflators: dict[str, np.ndarray],
                    numbers: np.ndarray, rng: np.random.Generator) -> tuple[pd.DataFrame, FirmYearIndex]:
-    """The canonical wide accounts frame (one row per filing) and its firm-year index."""
+    """The canonical wide accounts frame (one row per filing) and its firm-year index.
+
+    The index also carries real value added, capital and materials recomputed from
+    the rounded euro amounts, i.e. what the study's derivation reproduces.
+    """
     firm, year = np.nonzero(firms.alive)
-    index = FirmYearIndex(firm=firm, year=year)
     n_rows = len(firm)
     years = np.asarray(config.years)
     j = firms.industry[firm]
@@ -130,4 +134,11 @@ def build_accounts(config: SimulationConfig, industries: pd.DataFrame, firms: Fi
         "1003": np.where(reported_1003, fte, np.nan),
     }
     frame = pd.DataFrame(columns)
-    return frame[list(ACCOUNTS_WIDE_COLUMNS)], index
+    # Real annual quantities exactly as the study derives them from the rounded
+    # euro amounts (the ground truth the pipeline must reproduce).
+    derived = {
+        "va_real": va / p_va / period,
+        "capital_real": capital / p_inv,
+        "materials_real": materials / p_int / period,
+    }
+    return frame[list(ACCOUNTS_WIDE_COLUMNS)], FirmYearIndex(firm=firm, year=year, derived=derived)

@@ -91,7 +91,7 @@ class SimulationConfig:
     true_effect: float = 0.025
     effect_growth: float = 0.0
     dip_selection: bool = False
-    dip_strength: float = 1.5
+    dip_strength: float = 3.0
     member_share: float = 0.0095
     selection_on_productivity: float = 1.0
     selection_on_size: float = 3.0
@@ -120,8 +120,8 @@ class SimulationConfig:
             raise SyntheticDataError(f"n_firms must be at least 100, got {self.n_firms}")
         if not (self.first_year < JOIN_WINDOW[0] and self.last_year >= JOIN_WINDOW[0] + 1):
             raise SyntheticDataError(
-                f"years {self.first_year}-{self.last_year} must start before {JOIN_WINDOW[0]} "
-                f"and end after it"
+                f"first_year {self.first_year} and last_year {self.last_year} must start "
+                f"before {JOIN_WINDOW[0]} and end after it"
             )
         if not self.first_year <= self.base_year <= self.last_year:
             raise SyntheticDataError(f"base_year {self.base_year} lies outside the years")

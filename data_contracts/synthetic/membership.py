@@ -96,8 +96,11 @@ def draw_membership(config: SimulationConfig, firms: FirmDraws, nace2: pd.Series
     z_alpha = firms.alpha / max(config.persistent_sd, 1e-12)
     z_scale = firms.scale / max(np.sqrt(config.scale_sd**2 + config.scale_tail**2), 1e-12)
     pull = np.log1p(affinity.sum(axis=1))[firms.industry]
+    # Flemish clusters recruit mostly Flemish firms.
+    outside_flanders = np.where(firms.region == "VLG", 0.0, -2.5)
     propensity = (config.selection_on_productivity * z_alpha
-                  + config.selection_on_size * z_scale + 0.5 * pull + rng.gumbel(size=n))
+                  + config.selection_on_size * z_scale + 0.5 * pull + outside_flanders
+                  + rng.gumbel(size=n))
     n_members = min(int(round(config.member_share * n)), int(eligible.sum()))
     propensity[~eligible] = -np.inf
     members = np.sort(np.argsort(-propensity, kind="stable")[:n_members])
@@ -113,7 +116,7 @@ def draw_membership(config: SimulationConfig, firms: FirmDraws, nace2: pd.Series
         time_weight = time_weight * np.exp(-config.dip_strength * lagged_u / sd_u)
     weights = (affinity[firms.industry[members]][:, :, None] * open_cy[None, :, :]
                * time_weight[:, None, :])
-    cell = _gumbel_argmax(rng, weights.reshape(len(members), -1))
+    cell = _gumbel_argmax(rng, weights.reshape(len(members), len(CLUSTERS) * n_years))
     first_cluster, first_year_idx = np.divmod(cell, n_years)
     first_year = years[first_year_idx]
     first_dates = _join_dates(rng, first_cluster, first_year)
@@ -126,9 +129,9 @@ def draw_membership(config: SimulationConfig, firms: FirmDraws, nace2: pd.Series
     sec_aff = affinity[firms.industry[members[sec_idx]]] + 1.0
     sec_aff[np.arange(len(sec_idx)), first_cluster[sec_idx]] = 0.0
     sec_weights = sec_aff[:, :, None] * open_cy[None, :, :] * sec_time[:, None, :]
-    usable = sec_weights.reshape(len(sec_idx), -1).sum(axis=1) > 0
+    usable = sec_weights.reshape(len(sec_idx), len(CLUSTERS) * n_years).sum(axis=1) > 0
     sec_idx, sec_weights = sec_idx[usable], sec_weights[usable]
-    sec_cell = _gumbel_argmax(rng, sec_weights.reshape(len(sec_idx), -1))
+    sec_cell = _gumbel_argmax(rng, sec_weights.reshape(len(sec_idx), len(CLUSTERS) * n_years))
     sec_cluster, sec_year_idx = np.divmod(sec_cell, n_years)
     sec_dates = _join_dates(rng, sec_cluster, years[sec_year_idx])
     # A second membership starting the same year must not predate the first one.

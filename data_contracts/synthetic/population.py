@@ -50,8 +50,13 @@ class GroundTruth:
         ``first_join_year`` and ``event_time`` (nullable integers), ``va_real``,
         ``fte``, ``capital_real``, ``materials_real`` (annual, base-year euro),
         their logs ``log_va``, ``log_fte``, ``log_capital``, ``log_materials``,
-        and ``epsilon`` (the unforeseen value-added shock). By construction
-        ``log_va = log_tfp + labour * log_fte + capital * log_capital + epsilon``.
+        and ``epsilon`` (the unforeseen value-added shock, plus the rounding of
+        amounts to whole euro). By construction
+        ``log_va = log_tfp + labour * log_fte + capital * log_capital + epsilon``,
+        and ``va_real``, ``capital_real`` and ``materials_real`` are exactly what the
+        study derives from the accounts (value-added route, deflation, annualising
+        by ``12 / months``); ``materials_real`` is given also where 60/61 are not
+        reported.
     firms : pandas.DataFrame
         One row per enterprise with accounts: ``enterprise_number``, ``nace``,
         ``nace2``, ``region``, ``alpha`` (persistent productivity), ``scale``,
@@ -199,10 +204,15 @@ def _ground_truth(config, industries, firms, production, membership, member_now,
     event = np.where(joined, years[t] - first_join[f], 0)
     omega = production.omega[f, t]
     effect = production.effect[f, t]
-    va = production.va[f, t]
     fte = production.fte[f, t]
-    capital = production.capital[f, t]
-    materials = production.materials[f, t]
+    # Real values as derived from the reported euro amounts; the rounding to whole
+    # euro (relative size below 1e-3) is absorbed into epsilon.
+    va = index.derived["va_real"]
+    capital = index.derived["capital_real"]
+    materials = index.derived["materials_real"]
+    b_l = industries["labour"].to_numpy()[firms.industry[f]]
+    b_k = industries["capital"].to_numpy()[firms.industry[f]]
+    epsilon = np.log(va) - (omega + effect) - b_l * np.log(fte) - b_k * np.log(capital)
     firm_years = pd.DataFrame({
         "enterprise_number": accounts["enterprise_number"].to_numpy(),
         "year": years[t].astype(np.int64),
@@ -224,7 +234,7 @@ def _ground_truth(config, industries, firms, production, membership, member_now,
         "log_fte": np.log(fte),
         "log_capital": np.log(capital),
         "log_materials": np.log(materials),
-        "epsilon": production.epsilon[f, t],
+        "epsilon": epsilon,
     })
     firm_years.loc[~joined, ["first_join_year", "event_time"]] = pd.NA
 
