@@ -84,28 +84,38 @@ def model_matrix(
         instead of dropping the first one (treatment contrasts, the score model).
     """
     n = len(data)
-    columns: list[np.ndarray] = []
-    names: list[str] = []
-    source: list[str] = []
-    if intercept:
-        columns.append(np.ones(n))
-        names.append("(Intercept)")
-        source.append("")
+    blocks: list[tuple[str, list[str], object]] = []
     for cov in covariates:
         col = data[cov]
         if is_factor(col):
             levels = factor_levels(col)
             keep = levels if all_levels else levels[1:]
-            values = col.to_numpy(dtype=object)
-            for level in keep:
-                columns.append((values == level).astype(float))
-                names.append(f"{cov}{_level_label(level)}")
-                source.append(cov)
+            blocks.append((cov, [f"{cov}{_level_label(lv)}" for lv in keep], (col, levels, len(levels) - len(keep))))
         else:
-            columns.append(col.to_numpy(dtype=float))
-            names.append(cov)
-            source.append(cov)
-    values = np.column_stack(columns) if columns else np.empty((n, 0))
+            blocks.append((cov, [cov], None))
+    p = int(intercept) + sum(len(b[1]) for b in blocks)
+    # column-major: downstream code reads whole columns
+    values = np.zeros((n, p), order="F")
+    names: list[str] = []
+    source: list[str] = []
+    j = 0
+    if intercept:
+        values[:, 0] = 1.0
+        names.append("(Intercept)")
+        source.append("")
+        j = 1
+    rows = np.arange(n)
+    for cov, col_names, factor in blocks:
+        if factor is None:
+            values[:, j] = data[cov].to_numpy(dtype=float)
+        else:
+            col, levels, skipped = factor
+            codes = pd.Categorical(col, categories=levels).codes.astype(np.int64) - skipped
+            ok = codes >= 0
+            values[rows[ok], j + codes[ok]] = 1.0
+        names.extend(col_names)
+        source.extend([cov] * len(col_names))
+        j += len(col_names)
     return DesignMatrix(values=values, names=tuple(names), source=tuple(source))
 
 
@@ -146,11 +156,15 @@ def check_covariates(data: pd.DataFrame, covariates: Sequence[str]) -> None:
         raise MatchingError("a covariate is listed twice")
     for cov in covariates:
         col = data[cov]
+        values = None
         if not is_factor(col):
             values = col.to_numpy(dtype=float)
-            if not np.all(np.isfinite(values)):
+            if np.isinf(values).any():
                 raise MatchingError(f"covariate '{cov}' has infinite values")
-        if col.nunique(dropna=True) < 2:
+        constant = (
+            np.nanmin(values) == np.nanmax(values) if not is_factor(col) else col.nunique(dropna=True) < 2
+        )
+        if constant:
             raise NoVariationError(
                 f"covariate '{cov}' has no variation (every row is {col.iloc[0]!r})"
             )

@@ -108,7 +108,7 @@ class MatchResults:
     data: pd.DataFrame = field(repr=False)
     _treat: np.ndarray = field(repr=False)
     _keep: np.ndarray = field(repr=False)
-    _balance_columns: dict = field(repr=False)
+    _balance_source: pd.DataFrame = field(repr=False)
     _mm: np.ndarray | None = field(repr=False)
 
     # -- model-style accessors -------------------------------------------------
@@ -181,7 +181,9 @@ class MatchResults:
         cols = {}
         if self.method == "nearest":
             cols["distance"] = self.distance.to_numpy()[self._keep]
-        cols.update(self._balance_columns)
+        bal_vars = list(self.covariates) + [c for c in self.exact if c not in self.covariates]
+        design = model_matrix(self._balance_source, bal_vars, intercept=False, all_levels=True)
+        cols.update({name: design.values[:, j] for j, name in enumerate(design.names)})
         return cols
 
     @cached_property
@@ -478,9 +480,6 @@ def match(
         treated_idx = np.flatnonzero(t == 1)
         mm_labels = np.where(mm_pos >= 0, labels[np.maximum(mm_pos, 0)], None)
         match_matrix = pd.DataFrame(mm_labels, index=labels[treated_idx], columns=range(1, ratio + 1))
-    bal_vars = covariates + [c for c in exact if c not in covariates]
-    design = model_matrix(sub, bal_vars, intercept=False, all_levels=True)
-    bal_cols = {name: design.values[:, j] for j, name in enumerate(design.names)}
 
     return MatchResults(
         method=method,
@@ -502,7 +501,7 @@ def match(
         data=data,
         _treat=t,
         _keep=keep,
-        _balance_columns=bal_cols,
+        _balance_source=sub,
         _mm=mm_pos,
     )
 
