@@ -96,6 +96,15 @@ def _corrupt_check(numbers: pd.Series, rows: np.ndarray, rng: np.random.Generato
     return format_numbers(body, check=wrong)
 
 
+def _cell_text(value) -> str:
+    """A logged value as a file with a decimal point spells it ("" when empty)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (float, int, np.floating, np.integer)):
+        return "%.15g" % value
+    return str(value)
+
+
 def _log(kind: str, rows: np.ndarray, column, defect: str, values, related=None) -> pd.DataFrame:
     n = len(rows)
     return pd.DataFrame({
@@ -104,7 +113,7 @@ def _log(kind: str, rows: np.ndarray, column, defect: str, values, related=None)
         "column": np.broadcast_to(np.asarray(column, dtype=object), (n,)),
         "defect": defect,
         "value": pd.Series(np.broadcast_to(np.asarray(values, dtype=object), (n,))).map(
-            lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).to_numpy(),
+            _cell_text).to_numpy(),
         "rejected": defect not in NON_REJECTING,
         "related_row": pd.array(related if related is not None else [pd.NA] * n, dtype="Int64"),
     })

@@ -199,5 +199,5 @@ def write_raw_files(
 def read_defect_log(path: str | Path) -> pd.DataFrame:
     """Read a defect log written by :func:`write_raw_files`, keeping text as text."""
     log = pd.read_csv(path, dtype={"value": str, "column": str}, keep_default_na=False)
-    log["related_row"] = pd.to_numeric(log["related_row"].replace("", np.nan)).astype("Int64")
+    log["related_row"] = pd.to_numeric(log["related_row"], errors="coerce").astype("Int64")
     return log
