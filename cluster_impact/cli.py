@@ -19,6 +19,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "tfp.cli",
     "matching.cli",
     "did.cli",
+    "reports.cli",
 )
 
 

@@ -40,6 +40,7 @@ def run_study(
     *,
     storage_dir: str | Path | None = None,
     input_dir: str | Path | None = None,
+    log_level: str = "WARNING",
 ) -> StudyRun:
     """Materialise every asset of the study and write ``manifest.json`` into ``out_dir``.
 
@@ -76,11 +77,14 @@ def run_study(
             [*assets, *checks],
             resources=resources,
             tags={"cluster_impact/study": spec.name},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             raise_on_error=True,
         )
-        inputs_frame: pd.DataFrame = result.output_for_node("raw_inputs")
+        raw: pd.DataFrame = result.output_for_node("raw_inputs")
+        recon: pd.DataFrame = result.output_for_node("validated_inputs", "input_reconciliation")
+        inputs_frame = raw.merge(recon[["kind", "rows_read"]], on="kind", how="left", validate="one_to_one")
         inputs = [
-            {"name": r.name, "sha256": r.sha256, "rows": int(r.rows), "bytes": int(r.bytes)}
+            {"kind": r.kind, "name": r.name, "sha256": r.sha256, "rows": int(r.rows_read), "bytes": int(r.bytes)}
             for r in inputs_frame.itertuples(index=False)
         ]
         manifest = build_manifest(

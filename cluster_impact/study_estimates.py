@@ -65,9 +65,13 @@ def pooled_premium(panel: pd.DataFrame, *, y: str = Y) -> pd.DataFrame:
 
 def twfe_estimate(panel: pd.DataFrame, *, y: str = Y, industry_year: bool = False,
                   specification: str = "twfe", label: str = "TWFE DiD",
-                  weights: str | None = None, id: str = FIRM, cluster: str | None = None) -> pd.DataFrame:
-    """Columns (2), (3), (5), (6): two-way fixed-effects DiD of ``y`` on membership."""
-    absorb = [("nace2", YEAR)] if industry_year else None
+                  weights: str | None = None, id: str = FIRM, cluster: str | None = None,
+                  stack: bool = False) -> pd.DataFrame:
+    """Columns (2), (3), (5), (6): two-way fixed-effects DiD of ``y`` on membership.
+
+    ``stack`` replaces the year effects by stack-by-year effects (stacked designs).
+    """
+    absorb = [("nace2", YEAR)] if industry_year else [("stack", YEAR)] if stack else None
     fit = did.twfe(panel, y=y, id=id, time=YEAR, treated="treated", absorb=absorb,
                    weights=weights, cluster=cluster)
     return _row(specification=specification, label=label, estimate=fit.params["treated"],
@@ -76,9 +80,20 @@ def twfe_estimate(panel: pd.DataFrame, *, y: str = Y, industry_year: bool = Fals
                 industry_year_fe=industry_year, **_counts(panel, id))
 
 
+def balanced_subpanel(panel: pd.DataFrame, id: str = FIRM, time: str = YEAR) -> pd.DataFrame:
+    """Firms observed in every year of the panel's window (an explicit, reported choice)."""
+    n_periods = panel[time].nunique()
+    complete = panel.groupby(id)[time].transform("nunique") == n_periods
+    return panel.loc[complete].reset_index(drop=True)
+
+
 def callaway_santanna(panel: pd.DataFrame, *, control_group: str, method: str, base_period: str,
                       y: str = Y, seed: int = 0) -> tuple[pd.DataFrame, did.ATTgtResults]:
-    """Column (4): Callaway-Sant'Anna simple aggregate of ATT(g,t) (analytic SEs)."""
+    """Column (4): Callaway-Sant'Anna simple aggregate of ATT(g,t) (analytic SEs).
+
+    Estimated on the balanced sub-panel of firms observed in every year.
+    """
+    panel = balanced_subpanel(panel)
     res = did.att_gt(panel, y=y, id=FIRM, time=YEAR, group="first_join_year",
                      control_group=control_group, method=method, base_period=base_period, seed=seed)
     simple = res.aggregate("simple")
@@ -87,3 +102,24 @@ def callaway_santanna(panel: pd.DataFrame, *, control_group: str, method: str, b
                se=simple.overall_se, df=None, r2_within=None, residual_df=float(res.n_units - 1),
                firm_fe=True, year_fe=True, control_group=control_group, **_counts(panel))
     return row, res
+
+
+def matched_twfe(stacked: pd.DataFrame) -> pd.DataFrame:
+    """Column (5): DiD on the stacked matched sample.
+
+    Each cohort's members and their matched controls form one stack; the regression
+    has stack-by-firm and stack-by-year effects (so every comparison stays within
+    its cohort, avoiding the forbidden comparisons of staggered TWFE), matching
+    weights, and SEs clustered by firm (a control may serve several stacks).
+    """
+    frame = stacked.assign(
+        stack_unit=stacked["stack"].astype(str) + ":" + stacked[FIRM].astype(str),
+        member=stacked["treated"],
+        treated=(stacked["treated"] * stacked["post"]).astype("int8"),
+    )
+    out = twfe_estimate(frame, specification="matched_twfe", label="Matched DiD", weights="weight",
+                        id="stack_unit", cluster=FIRM, industry_year=False, stack=True)
+    counts = _counts(frame.assign(member=stacked["treated"]))
+    for key, value in counts.items():
+        out[key] = value
+    return out

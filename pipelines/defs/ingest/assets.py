@@ -108,7 +108,7 @@ def validated_inputs(study: StudyResource, raw_inputs: pd.DataFrame):
     limit = spec.validation.max_rejected_share
     for kind in ("accounts", "membership", "deflators"):
         report = results[kind].report
-        accepted = results[kind].accepted.reset_index()
+        accepted = results[kind].accepted.reset_index(drop=True)
         yield dg.Output(accepted, output_name=f"validated_{kind}",
                         metadata=frame_metadata(accepted, preview=kind == "deflators",
                                                 rows_read=report.rows_read,
