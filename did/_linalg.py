@@ -1,8 +1,7 @@
-"""Small weighted regressions shared by the 2x2 DiD estimators.
+"""Weighted logit for the propensity scores of the 2x2 DiD estimators.
 
-Both are written out on numpy rather than statsmodels because they run once per
-group-time cell (up to a few hundred times per call) and only the coefficients and
-the Hessian are needed.
+Written out on numpy rather than statsmodels because it runs once per cohort (or per
+cell with not-yet-treated controls) and only the fitted probabilities are needed.
 """
 
 from __future__ import annotations
@@ -45,15 +44,3 @@ def weighted_logit(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
             break
     eta = x @ beta
     return 1.0 / (1.0 + np.exp(-eta))
-
-
-def weighted_ols(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Coefficients of a weighted least-squares regression of ``y`` on ``x``."""
-    xw = x * w[:, None]
-    xtx = xw.T @ x
-    if np.linalg.cond(xtx) > 1.0 / np.finfo(float).eps:
-        raise DiDEstimationError(
-            "outcome regression among comparison units is singular (too few comparison "
-            "units or collinear covariates)"
-        )
-    return np.linalg.solve(xtx, xw.T @ y)

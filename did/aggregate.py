@@ -135,15 +135,6 @@ def _weight_influence(
     return first - second
 
 
-def _combine(
-    psi: np.ndarray, att: np.ndarray, cells: np.ndarray, weights: np.ndarray, wif: np.ndarray | None
-) -> np.ndarray:
-    out = psi[:, cells] @ weights
-    if wif is not None:
-        out = out + wif
-    return out
-
-
 def _se(inf: np.ndarray) -> float:
     n = inf.shape[0]
     se = float(np.sqrt(np.mean(inf**2) / n))
@@ -199,62 +190,59 @@ def aggregate_att_gt(
     event = time - group
     post = (group <= time) & (time <= group + max_e)
 
-    overall_cols: np.ndarray
     labels: list[float] = []
-    el_att: list[float] = []
-    el_inf: list[np.ndarray] = []
+    member_sets: list[np.ndarray] = []  # cells of each element
+    if kind == "simple":
+        member_sets = [np.flatnonzero(post)]
+    elif kind == "group":
+        labels = list(glist)
+        member_sets = [np.flatnonzero((group == gval) & post) for gval in glist]
+    elif kind == "dynamic":
+        eseq = np.unique(event)
+        labels = list(eseq[(eseq >= min_e) & (eseq <= max_e)])
+        member_sets = [np.flatnonzero(event == e) for e in labels]
+    else:  # calendar
+        tlist = np.unique(time)
+        labels = list(tlist[tlist >= group.min()])
+        member_sets = [np.flatnonzero((time == tval) & (group <= time)) for tval in labels]
+
+    # Every element is a pg-weighted mean of its cells: one matrix product for all.
+    weight_matrix = np.zeros((len(att), len(member_sets)))
+    for j, cells in enumerate(member_sets):
+        if len(cells):
+            weight_matrix[cells, j] = pg[cells] / pg[cells].sum()
+    el_att_arr = np.array([att[c] @ weight_matrix[c, j] if len(c) else np.nan
+                           for j, c in enumerate(member_sets)])
+    el_inf_mat = psi @ weight_matrix
+    if kind != "group":
+        # group-share weights are estimated: add their influence (R did's wif)
+        for j, cells in enumerate(member_sets):
+            if len(cells):
+                el_inf_mat[:, j] += _weight_influence(cells, pg, group, unit_group, unit_w, att)
 
     if kind == "simple":
-        cells = np.flatnonzero(post)
-        w = pg[cells] / pg[cells].sum()
-        overall = float(att[cells] @ w)
-        inf = _combine(psi, att, cells, w, _weight_influence(cells, pg, group, unit_group, unit_w, att))
+        overall = float(el_att_arr[0])
+        inf = el_inf_mat[:, 0]
+        el_inf_mat = el_inf_mat[:, :0]
+        el_att_arr = el_att_arr[:0]
     elif kind == "group":
-        for gval in glist:
-            cells = np.flatnonzero((group == gval) & post)
-            w = pg[cells] / pg[cells].sum()
-            labels.append(gval)
-            el_att.append(float(np.mean(att[cells])) if len(cells) else np.nan)
-            el_inf.append(_combine(psi, att, cells, w, None))
-        el_att_arr = np.array(el_att)
         pgg = np.array([pg_of_group[gval] for gval in glist])
         w = pgg / pgg.sum()
         overall = float(el_att_arr @ w)
-        inf_g = np.column_stack(el_inf)
-        wif = _weight_influence(
-            np.arange(len(glist)), pgg, glist, unit_group, unit_w, el_att_arr
-        )
-        inf = inf_g @ w + wif
+        wif = _weight_influence(np.arange(len(glist)), pgg, glist, unit_group, unit_w, el_att_arr)
+        inf = el_inf_mat @ w + wif
     elif kind == "dynamic":
-        eseq = np.unique(event)
-        eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-        for e in eseq:
-            cells = np.flatnonzero(event == e)
-            w = pg[cells] / pg[cells].sum()
-            labels.append(e)
-            el_att.append(float(att[cells] @ w))
-            el_inf.append(_combine(psi, att, cells, w, _weight_influence(cells, pg, group, unit_group, unit_w, att)))
-        el_att_arr = np.array(el_att)
-        pos = eseq >= 0
+        pos = np.asarray(labels) >= 0
         if not pos.any():
             raise DiDEstimationError("no post-treatment event times to aggregate")
         overall = float(el_att_arr[pos].mean())
-        inf = np.column_stack(el_inf)[:, pos].mean(axis=1)
-    else:  # calendar
-        tlist = np.unique(time)
-        tlist = tlist[tlist >= group.min()]
-        for tval in tlist:
-            cells = np.flatnonzero((time == tval) & (group <= time))
-            w = pg[cells] / pg[cells].sum()
-            labels.append(tval)
-            el_att.append(float(att[cells] @ w))
-            el_inf.append(_combine(psi, att, cells, w, _weight_influence(cells, pg, group, unit_group, unit_w, att)))
-        el_att_arr = np.array(el_att)
+        inf = el_inf_mat[:, pos].mean(axis=1)
+    else:
         overall = float(el_att_arr.mean())
-        inf = np.column_stack(el_inf).mean(axis=1)
+        inf = el_inf_mat.mean(axis=1)
+    el_att = list(el_att_arr)
 
     overall_se = _se(inf)
-    el_inf_mat = np.column_stack(el_inf) if el_inf else np.empty((psi.shape[0], 0))
     el_se = np.array([_se(el_inf_mat[:, k]) for k in range(el_inf_mat.shape[1])])
     crit = float(norm.ppf(1 - res.alpha / 2))
     if res.bootstrap:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -72,7 +73,6 @@ class ATTgtResults:
 
     att_gt: pd.DataFrame
     influence: np.ndarray = field(repr=False)
-    vcov: np.ndarray = field(repr=False)
     pretest: Pretest | None
     critical_value: float
     n_units: int
@@ -90,6 +90,11 @@ class ATTgtResults:
     bootstrap: int
     seed: int
     alpha: float
+
+    @cached_property
+    def vcov(self) -> np.ndarray:
+        """Analytic covariance of the cells, ``Psi'Psi / n^2`` (computed on first use)."""
+        return self.influence.T @ self.influence / self.n_units**2
 
     @property
     def params(self) -> pd.Series:
@@ -227,11 +232,12 @@ def _keep_periods(panel: WidePanel, keep: np.ndarray) -> WidePanel:
     )
 
 
-def _design(panel: WidePanel, period_index: int) -> np.ndarray:
-    """Constant plus covariates measured in period ``period_index`` (R: base period)."""
-    n = panel.n_units
-    cols = [np.ones(n)] + [panel.covariates[k, :, period_index] for k in range(len(panel.covariate_names))]
-    return np.column_stack(cols)
+def _design(panel: WidePanel, period_index: int, idx: np.ndarray) -> np.ndarray:
+    """Constant plus covariates of units ``idx`` in period ``period_index`` (R: base period)."""
+    x = np.ones((len(idx), 1 + len(panel.covariate_names)))
+    for k in range(len(panel.covariate_names)):
+        x[:, k + 1] = panel.covariates[k, idx, period_index]
+    return x
 
 
 def _covariates_time_invariant(panel: WidePanel) -> bool:
@@ -241,6 +247,45 @@ def _covariates_time_invariant(panel: WidePanel) -> bool:
     first = np.nanmax(np.where(panel.observed[None], cov, -np.inf), axis=2)
     last = np.nanmin(np.where(panel.observed[None], cov, np.inf), axis=2)
     return bool(np.all(first == last))
+
+
+def _cell_plan(
+    periods: np.ndarray,
+    glist: np.ndarray,
+    control: str,
+    universal: bool,
+    anticipation: int,
+    time_invariant_x: bool,
+) -> list[dict]:
+    """The (g, t) cells of R ``did::compute.att_gt``, with base period and batch key.
+
+    Cells in the same batch share the treated group, the comparison units and the
+    covariate period, hence the propensity score and regression design.
+    """
+    n_t = len(periods)
+    plan = []
+    for g in glist:
+        last_pre = int(np.flatnonzero(periods + anticipation < g)[-1])
+        for c in range(0 if universal else 1, n_t):
+            t = periods[c]
+            post = bool(g <= t)
+            if universal:
+                base = last_pre
+                threshold = periods[max(c, last_pre)] + anticipation
+            else:
+                base = last_pre if post else c - 1
+                threshold = t + anticipation
+            x_period = min(c, base)
+            batch = (
+                g,
+                None if control == "never" else threshold,
+                None if time_invariant_x else x_period,
+            )
+            plan.append(
+                {"group": g, "time": t, "post": post, "c": c, "base": base, "x_period": x_period,
+                 "batch": batch, "reference": universal and base == c}
+            )
+    return plan
 
 
 def _propensity(
@@ -361,84 +406,74 @@ def att_gt(
         )
     uniform_w = bool(np.all(panel.weights == panel.weights[0]))
     universal = base_period == "universal"
-    n_t = len(periods)
     time_invariant_x = _covariates_time_invariant(panel)
     estimator = PANEL_ESTIMATORS[method]
 
-    rows: list[dict] = []
-    columns: list[np.ndarray] = []
-    ps_cache: dict[tuple, np.ndarray] = {}
-    for g in glist:
+    cells = _cell_plan(periods, glist, control, universal, anticipation, time_invariant_x)
+    n_cells = len(cells)
+    att = np.zeros(n_cells)
+    # Dense (units x cells) influence matrix, column-major so that filling a cell and
+    # selecting cells for an aggregate touch contiguous memory.
+    influence = np.zeros((n, n_cells), order="F")
+    batches: dict[tuple, list[int]] = {}
+    for k, cell in enumerate(cells):
+        if cell["reference"]:
+            continue  # universal base period: ATT(g, g-1-anticipation) := 0
+        batches.setdefault(cell["batch"], []).append(k)
+    for key, members in batches.items():
+        g, threshold, x_period = key
+        first = cells[members[0]]
         is_g = unit_group == g
-        pre_candidates = np.flatnonzero(periods + anticipation < g)
-        last_pre = int(pre_candidates[-1])
-        current_indices = range(0, n_t) if universal else range(1, n_t)
-        for c in current_indices:
-            t = periods[c]
-            post = g <= t
-            if universal:
-                base = last_pre
-                threshold = periods[max(c, last_pre)] + anticipation
-            else:
-                base = last_pre if post else c - 1
-                threshold = t + anticipation
-            row = {"group": g, "time": t, "post": post}
-            if universal and base == c:
-                rows.append({**row, "att": 0.0})
-                columns.append(np.zeros(n))
-                continue
-            is_c = _control_mask(unit_group, g, control, threshold)
-            x_period = min(c, base)
-            idx = np.flatnonzero(is_g | is_c)
-            d = is_g[idx].astype(float)
-            x = _design(panel, x_period)[idx]
-            w_cell = panel.weights[idx]
-            ps = None
-            usable = True
-            if method in ("dr", "ipw"):
-                # The propensity score depends on the cell only through its sample and
-                # base-period covariates; with never-treated controls and fixed
-                # covariates it is the same for every period of a group.
-                key = (g, None if control == "never" else threshold,
-                       None if time_invariant_x else x_period)
-                if key not in ps_cache:
-                    ps_cache[key] = _propensity(x, d, w_cell, uniform_w)
-                ps, overlap_ok = ps_cache[key]
-                if not overlap_ok:
-                    usable = False
-                    warnings.warn(
-                        f"overlap condition violated for group {g:g} in period {t:g}; "
-                        "ATT(g,t) set to NaN", stacklevel=2)
-            if usable and not _control_regression_ok(x, d, method):
-                usable = False
-                warnings.warn(
-                    f"not enough control units for group {g:g} in period {t:g} to run "
-                    "the outcome regression; ATT(g,t) set to NaN", stacklevel=2)
+        is_c = _control_mask(unit_group, g, control, threshold)
+        idx = np.flatnonzero(is_g | is_c)
+        d = is_g[idx].astype(float)
+        x = _design(panel, first["x_period"] if x_period is None else x_period, idx)
+        w_cell = panel.weights[idx]
+        when = ", ".join(format(cells[k]["time"], "g") for k in members)
+        ps, usable = None, True
+        if method in ("dr", "ipw"):
+            ps, usable = _propensity(x, d, w_cell, uniform_w)
             if not usable:
-                rows.append({**row, "att": np.nan})
-                columns.append(np.full(n, np.nan))
-                continue
-            dy = panel.y[idx, c] - panel.y[idx, base]
-            try:
-                fit = estimator(dy, d, x, w_cell, ps=ps)
-            except DiDEstimationError as exc:
-                raise DiDEstimationError(f"cell group {g:g}, period {t:g}: {exc}") from exc
-            psi = np.zeros(n)
-            # R did rescales by n / n_cell because the cell uses only G and C units.
-            psi[idx] = fit.influence * (n / len(idx))
-            rows.append({**row, "att": fit.att})
-            columns.append(psi)
+                warnings.warn(
+                    f"overlap condition violated for group {g:g} in periods "
+                    f"{when}; ATT(g,t) set to NaN",
+                    stacklevel=2,
+                )
+        if usable and not _control_regression_ok(x, d, method):
+            usable = False
+            warnings.warn(
+                f"not enough control units for group {g:g} in periods "
+                f"{when} to run the outcome "
+                "regression; ATT(g,t) set to NaN",
+                stacklevel=2,
+            )
+        if not usable:
+            att[members] = np.nan
+            influence[:, members] = np.nan
+            continue
+        current = [cells[k]["c"] for k in members]
+        base = [cells[k]["base"] for k in members]
+        dy = panel.y[np.ix_(idx, current)] - panel.y[np.ix_(idx, base)]
+        try:
+            fit = estimator(dy, d, x, w_cell, ps=ps)
+        except DiDEstimationError as exc:
+            raise DiDEstimationError(f"group {g:g}: {exc}") from exc
+        att[members] = fit.att
+        # R did rescales by n / n_cell because the cell uses only G and C units.
+        scale = n / len(idx)
+        for j, k in enumerate(members):
+            influence[idx, k] = fit.influence[:, j] * scale
 
+    rows = [{"group": c["group"], "time": c["time"], "post": c["post"], "att": a} for c, a in zip(cells, att)]
     table = pd.DataFrame(rows)
     table["event_time"] = table["time"] - table["group"]
     for col in ("group", "time", "event_time"):
         table[col] = integral_or_float(table[col])
-    influence = np.column_stack(columns)
-    vcov = influence.T @ influence / n
-    se = np.sqrt(np.diag(vcov) / n)
+    # Analytic variance Psi'Psi / n^2 (R did: V = Psi'Psi / n, se = sqrt(diag(V) / n)).
+    se = np.sqrt(np.einsum("ij,ij->j", influence, influence)) / n
     se[~(se > _DEGENERATE)] = np.nan
     # Wald pre-test uses the analytic covariance, as R did does even when bootstrapping.
-    pretest = _pretest(table, vcov, se, n)
+    pretest = _pretest(table, influence, se, n)
 
     crit = float(norm.ppf(1.0 - alpha / 2.0))
     if bootstrap:
@@ -456,7 +491,6 @@ def att_gt(
     return ATTgtResults(
         att_gt=table,
         influence=influence,
-        vcov=vcov,
         pretest=pretest,
         critical_value=crit,
         n_units=n,
@@ -477,12 +511,13 @@ def att_gt(
     )
 
 
-def _pretest(table: pd.DataFrame, vcov: np.ndarray, se: np.ndarray, n: int) -> Pretest | None:
+def _pretest(table: pd.DataFrame, influence: np.ndarray, se: np.ndarray, n: int) -> Pretest | None:
     pre = np.flatnonzero((table["group"] > table["time"]).to_numpy() & np.isfinite(se))
     if len(pre) == 0:
         return None
     pre_att = table["att"].to_numpy()[pre]
-    pre_v = vcov[np.ix_(pre, pre)]
+    psi_pre = influence[:, pre]
+    pre_v = psi_pre.T @ psi_pre / n
     if not np.all(np.isfinite(pre_v)) or 1.0 / np.linalg.cond(pre_v, 1) <= np.finfo(float).eps:
         warnings.warn("pre-test not computed: singular covariance of pre-treatment cells", stacklevel=3)
         return None
