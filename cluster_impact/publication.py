@@ -95,5 +95,8 @@ def tfp_index_levels(panel: pd.DataFrame, *, y: str = "log_tfp", firm: str = "en
 
 def pick(frames: Sequence[pd.DataFrame], specification: str) -> pd.DataFrame:
     """The row of one specification from several tidy estimate frames."""
-    every = pd.concat(frames, ignore_index=True)
-    return every.loc[every["specification"] == specification]
+    rows = [f.loc[f["specification"] == specification] for f in frames]
+    found = [r for r in rows if len(r)]
+    if len(found) != 1:
+        raise KeyError(f"expected one estimate for specification {specification!r}, found {len(found)}")
+    return found[0]
