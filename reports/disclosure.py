@@ -146,32 +146,38 @@ def cell_statistics(
     missing = [c for c in [*by, firm, *([magnitude] if magnitude else [])] if c not in data.columns]
     if missing:
         raise ReportError(f"cell_statistics: missing column(s) {', '.join(missing)}")
-    if magnitude is None:
-        counts = data.groupby(by, sort=True, dropna=False)[firm].nunique()
-        out = pd.DataFrame({"n_firms": counts})
+    used = data if magnitude is None else data.loc[data[magnitude].notna()]
+    # One factorisation of the cell keys and one of the firm ids; everything after is
+    # integer arithmetic on numpy arrays (no per-cell Python work).
+    grouped = used.groupby(list(by), sort=True, dropna=False)
+    cell = grouped.ngroup().to_numpy(np.int64)
+    cells = grouped.size().index
+    n_cells = len(cells)
+    firm_code = pd.factorize(used[firm], use_na_sentinel=False)[0].astype(np.int64)
+    stride = int(firm_code.max(initial=0)) + 1
+    _, pair_first, pair_of_row = np.unique(cell * stride + firm_code, return_index=True, return_inverse=True)
+    pair_cell = cell[pair_first]
+    out = pd.DataFrame({"n_firms": np.bincount(pair_cell, minlength=n_cells).astype(float)}, index=cells)
+    if magnitude is None or n_cells == 0:
         for col in ("total", "top1", "top2_share", "remainder"):
-            out[col] = np.nan
+            out[col] = np.nan if magnitude is None else np.zeros(0)
         return out
-    used = data.loc[data[magnitude].notna(), [*by, firm, magnitude]]
-    per_firm = used.groupby([*by, firm], sort=True, dropna=False)[magnitude].sum().abs()
-    per_firm = per_firm.rename("x").reset_index()
-    per_firm = per_firm.sort_values([*by, "x", firm], ascending=[True] * len(by) + [False, True], kind="mergesort")
-    per_firm["rank"] = per_firm.groupby(by, sort=False, dropna=False).cumcount()
-    grouped = per_firm.groupby(by, sort=True, dropna=False)
-    out = pd.DataFrame(
-        {
-            "n_firms": grouped[firm].nunique(),
-            "total": grouped["x"].sum(),
-            "top1": per_firm.loc[per_firm["rank"] == 0].groupby(by, dropna=False)["x"].sum(),
-            "top2": per_firm.loc[per_firm["rank"] <= 1].groupby(by, dropna=False)["x"].sum(),
-        }
-    )
-    out["top1"] = out["top1"].fillna(0.0)
-    out["top2"] = out["top2"].fillna(0.0)
+    x = np.abs(np.bincount(pair_of_row, weights=used[magnitude].to_numpy(float)))  # per-firm sum, then |.|
+    order = np.lexsort((-x, pair_cell))  # by cell, largest contribution first
+    sorted_cell, sorted_x = pair_cell[order], x[order]
+    first_of_cell = np.r_[True, sorted_cell[1:] != sorted_cell[:-1]]
+    second_of_cell = np.r_[False, first_of_cell[:-1]] & ~first_of_cell
+    top1 = np.zeros(n_cells)
+    top1[sorted_cell[first_of_cell]] = sorted_x[first_of_cell]
+    top2 = top1.copy()
+    top2[sorted_cell[second_of_cell]] += sorted_x[second_of_cell]
+    total = np.bincount(pair_cell, weights=x, minlength=n_cells)
+    out["total"] = total
+    out["top1"] = top1
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["top2_share"] = np.where(out["total"] > 0, out["top2"] / out["total"], np.nan)
-    out["remainder"] = out["total"] - out["top2"]
-    return out.drop(columns="top2")
+        out["top2_share"] = np.where(total > 0, top2 / np.where(total > 0, total, 1.0), np.nan)
+    out["remainder"] = total - top2
+    return out
 
 
 def primary_reasons(stats: pd.DataFrame, rules: DisclosureRules) -> pd.Series:

@@ -145,7 +145,7 @@ def build_membership_table(
     """
     panel = _canonical(panel, {"firm_id": firm, "year": "year", "fte": "fte", "foreign_owned": "foreign_owned"}, "panel")
     yrs = _years(panel, years)
-    rows = member_years(membership, yrs, firm)
+    rows, panel = _encode_firms(member_years(membership, yrs, firm), panel)
     matched = rows.merge(panel[["firm_id", "year", "fte", "foreign_owned"]], on=["firm_id", "year"], how="inner")
     matched["sme"] = (matched["fte"] < SME_FTE_LIMIT).astype(float)
     clusters = _cluster_order(rows)
@@ -249,6 +249,46 @@ def build_flows_table(
     return grid.build(name, title, footnote, rules)
 
 
+def _pooled_industry_statistics(panel: pd.DataFrame, industries: pd.DataFrame, idx: pd.MultiIndex) -> pd.DataFrame:
+    """Disclosure statistics of all firms in each (cluster, year)'s set of industries.
+
+    Computed from per-(year, industry) statistics instead of replicating the panel
+    once per cluster: a firm-year belongs to one industry, so counts and totals add
+    up, the largest contribution is the largest industry maximum, and the two largest
+    are the two largest among every industry's top two.
+    """
+    ind = cell_statistics(panel, ["year", "nace2"], "firm_id", "value_added")
+    ind["second"] = ind["top2_share"].fillna(0) * ind["total"] - ind["top1"]
+    ind = ind.reset_index()
+    cells = industries.merge(ind, on=["year", "nace2"], how="inner")
+    sums = cells.groupby(["cluster", "year"])[["n_firms", "total"]].sum()
+    tops = pd.concat(
+        [cells[["cluster", "year", "top1"]].rename(columns={"top1": "x"}),
+         cells[["cluster", "year", "second"]].rename(columns={"second": "x"})],
+        ignore_index=True,
+    ).sort_values(["cluster", "year", "x"], ascending=[True, True, False], kind="mergesort")
+    ranked = tops.assign(rank=tops.groupby(["cluster", "year"]).cumcount())
+    top1 = ranked.loc[ranked["rank"] == 0].set_index(["cluster", "year"])["x"]
+    top2 = ranked.loc[ranked["rank"] <= 1].groupby(["cluster", "year"])["x"].sum()
+    out = sums.assign(top1=top1, top2=top2).reindex(idx)
+    out["n_firms"] = out["n_firms"].fillna(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["top2_share"] = np.where(out["total"] > 0, out["top2"] / out["total"], np.nan)
+    out["remainder"] = out["total"] - out["top2"]
+    return out.drop(columns="top2")
+
+
+def _encode_firms(*frames: pd.DataFrame) -> list[pd.DataFrame]:
+    """Replace ``firm_id`` by integer codes shared across frames: ids are never
+    published, and integer keys make the merges and group-bys several times faster."""
+    codes, _ = pd.factorize(pd.concat([f["firm_id"] for f in frames], ignore_index=True))
+    out, start = [], 0
+    for f in frames:
+        out.append(f.assign(firm_id=codes[start : start + len(f)]))
+        start += len(f)
+    return out
+
+
 def _magnitude_reasons(
     contributions: pd.DataFrame, magnitude: str, idx: pd.MultiIndex, rules: DisclosureRules
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -278,7 +318,7 @@ def build_weight_table(
     """
     panel = _canonical(panel, {"firm_id": firm, "year": "year", "fte": "fte", "value_added": value_added}, "panel")
     yrs = _years(panel, years)
-    rows = member_years(membership, yrs, firm)
+    rows, panel = _encode_firms(member_years(membership, yrs, firm), panel)
     contrib = rows.merge(panel[["firm_id", "year", "fte", "value_added"]], on=["firm_id", "year"], how="inner")
     clusters = _cluster_order(rows)
     idx = _full_index(clusters, yrs)
@@ -347,7 +387,7 @@ def build_performance_table(
         "panel",
     )
     yrs = _years(panel, years)
-    rows = member_years(membership, yrs, firm)
+    rows, panel = _encode_firms(member_years(membership, yrs, firm), panel)
     clusters = _cluster_order(rows)
     idx = _full_index(clusters, yrs)
     p = panel.loc[panel["year"].isin(yrs), ["firm_id", "year", "nace2", "fte", "value_added", "tfp"]]
@@ -367,8 +407,8 @@ def build_performance_table(
     weights["w"] = weights["w"] / weights.groupby(["cluster", "year"])["w"].transform("sum")
     mix = weights.merge(ind_level.reset_index(), on=["year", "nace2"], how="left")
     same = mix.assign(lp=mix["w"] * mix["lp"], tfp=mix["w"] * mix["tfp"]).groupby(["cluster", "year"])[["lp", "tfp"]].sum(min_count=1).reindex(idx)
-    pooled = weights[["cluster", "year", "nace2"]].merge(p, on=["year", "nace2"], how="inner")
-    stats_s, reasons_s = _magnitude_reasons(pooled, "value_added", idx, rules)
+    stats_s = _pooled_industry_statistics(p, weights[["cluster", "year", "nace2"]], idx)
+    reasons_s = primary_reasons(stats_s, rules)
     growth_lp = 100 * (members["lp"] / members.groupby(level="cluster")["lp"].shift(1) - 1)
     growth_tfp = 100 * (members["tfp"] - members.groupby(level="cluster")["tfp"].shift(1))
     prev_reason = reasons_m.groupby(level="cluster").shift(1).fillna("")

@@ -208,3 +208,30 @@ def test_bad_rules_are_rejected(kwargs, message):
 def test_cell_statistics_names_missing_columns():
     with pytest.raises(ReportError, match="missing column"):
         cell_statistics(pd.DataFrame({"x": [1]}), ["cell"], "firm", "value")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abc"), st.integers(0, 6), st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_cell_statistics_match_a_plain_pandas_computation(rows):
+    data = pd.DataFrame(rows, columns=["cell", "firm", "value"])
+    fast = cell_statistics(data, ["cell"], "firm", "value")
+    used = data.dropna(subset=["value"])
+    per_firm = used.groupby(["cell", "firm"])["value"].sum().abs()
+    for cell, x in per_firm.groupby(level="cell"):
+        values = np.sort(x.to_numpy())[::-1]
+        total = values.sum()
+        assert fast.loc[cell, "n_firms"] == len(values)
+        assert fast.loc[cell, "total"] == pytest.approx(total)
+        assert fast.loc[cell, "top1"] == pytest.approx(values[0])
+        assert fast.loc[cell, "remainder"] == pytest.approx(total - values[:2].sum(), abs=1e-6)
+        if total > 0:
+            assert fast.loc[cell, "top2_share"] == pytest.approx(values[:2].sum() / total)
+    assert set(fast.index) == set(per_firm.index.get_level_values("cell"))
+    counts = cell_statistics(data, ["cell"], "firm")
+    assert counts["n_firms"].to_dict() == data.groupby("cell")["firm"].nunique().astype(float).to_dict()

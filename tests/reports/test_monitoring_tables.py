@@ -193,3 +193,18 @@ def test_pipeline_column_names_are_accepted(monitoring_inputs):
     assert d.frame.equals(build_membership_table(membership, panel, NOTES).frame)
     e = build_flows_table(renamed_m, NOTES, firm="enterprise_number")
     assert e.frame.equals(build_flows_table(membership, NOTES).frame)
+
+
+def test_pooled_industry_statistics_equal_the_replicated_panel(monitoring_inputs):
+    from reports.disclosure import cell_statistics
+    from reports.monitoring_tables import _pooled_industry_statistics
+
+    membership, panel = monitoring_inputs
+    rows = member_years(membership, range(2014, 2020))
+    mem = rows.merge(panel, on=["firm_id", "year"])
+    industries = mem[["cluster", "year", "nace2"]].drop_duplicates()
+    idx = pd.MultiIndex.from_frame(mem[["cluster", "year"]].drop_duplicates().sort_values(["cluster", "year"]))
+    fast = _pooled_industry_statistics(panel, industries, idx)
+    naive = cell_statistics(industries.merge(panel, on=["year", "nace2"]), ["cluster", "year"], "firm_id", "value_added").reindex(idx)
+    for col in ("n_firms", "total", "top1", "top2_share", "remainder"):
+        np.testing.assert_allclose(fast[col].to_numpy(float), naive[col].to_numpy(float), rtol=1e-12)
