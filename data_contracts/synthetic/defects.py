@@ -35,7 +35,7 @@ DEFECTS: tuple[str, ...] = tuple(dict.fromkeys(ACCOUNT_DEFECTS + MEMBERSHIP_DEFE
 NON_REJECTING: frozenset[str] = frozenset({"other_spelling", "extra_header_row"})
 
 DEFECT_LOG_COLUMNS: tuple[str, ...] = (
-    "file", "kind", "row", "column", "defect", "value", "rejected", "related_row",
+    "file", "kind", "row", "filing", "column", "defect", "value", "rejected", "related_row",
 )
 _SPELLINGS = ("be", "be_space", "digits", "nine_digits")
 _ACCOUNT_REQUIRED = ("closing_date", "nace", "model")

@@ -95,5 +95,6 @@ CLUSTER_AFFINITY: dict[str, dict[str, float]] = {
     "MEDVIA": {"21": 8, "26": 6, "72": 6, "62": 2},
 }
 
-#: NACE-BEL code written by the "unknown NACE code" defect: well formed, not in the list.
-UNKNOWN_NACE_CODE = "99.999"
+#: NACE code written by the "unknown NACE code" defect: a stale NACE-BEL 2003 code
+#: (production of electricity) whose division 40 does not exist in NACE-BEL 2008.
+UNKNOWN_NACE_CODE = "40.110"

@@ -78,7 +78,7 @@ def _long_log(log: pd.DataFrame, filing: np.ndarray, rubric: np.ndarray) -> pd.D
         first_row.reindex(related.astype("float64")).to_numpy(), dtype="Int64")
     merged.loc[related.isna().to_numpy(), "related_row"] = pd.NA
     merged["row"] = merged["long_row"]
-    return merged[list(log.columns)].reset_index(drop=True)
+    return merged[[*log.columns, "filing"]].reset_index(drop=True)
 
 
 def write_raw_files(
@@ -127,11 +127,17 @@ def write_raw_files(
     -------
     dict of str to Path
         ``accounts``, ``membership``, ``deflators`` and, when ``defects`` is given,
-        ``defects``: a CSV log with columns ``file, kind, row, column, defect, value,
-        rejected, related_row``. ``row`` is the 1-based data row of the file
-        (header, and in Excel the extra title line, excluded); ``rejected`` says
-        whether a correct reader must quarantine the row; for a duplicate filing
-        ``row`` is the superseded filing and ``related_row`` its correction.
+        ``defects``: a CSV log with columns ``file, kind, row, filing, column, defect,
+        value, rejected, related_row``. ``row`` is the 1-based data row of the file
+        (header, and in Excel the extra title line, excluded; 0 for the file-level
+        ``extra_header_row``); ``filing`` the 1-based filing it belongs to (equal to
+        ``row`` except in the long layout, where a defect of one filing is logged on
+        each affected rubric row: every row for identification defects, the 9087 and
+        1003 rows for negative employment, the rubric's row for a wrong type);
+        ``rejected`` says whether the row itself is invalid (a reader may also
+        reject the other rows of that filing); for a duplicate filing ``row`` is the
+        superseded filing and ``related_row`` its correction. ``value`` is spelled
+        with a decimal point whatever the file's decimal mark.
     """
     _check_choice("accounts_format", accounts_format, ACCOUNTS_FORMATS)
     _check_choice("accounts_layout", accounts_layout, ACCOUNTS_LAYOUTS)
@@ -150,6 +156,8 @@ def write_raw_files(
     if accounts_layout == "long":
         accounts, filing = accounts_to_long(accounts)
         account_log = _long_log(account_log, filing, accounts["rubric"].to_numpy())
+    else:
+        account_log = account_log.assign(filing=account_log["row"])
     members, member_log = inject_membership_defects(population.membership, rates, rng)
 
     suffix = "_long" if accounts_layout == "long" else ""
@@ -181,14 +189,17 @@ def write_raw_files(
 
     if defects is not None:
         log = pd.concat([account_log.assign(file=paths["accounts"].name),
-                         member_log.assign(file=paths["membership"].name)], ignore_index=True)
+                         member_log.assign(file=paths["membership"].name,
+                                           filing=member_log["row"])], ignore_index=True)
         if rates.get("extra_header_row", 0) > 0:
             log = pd.concat([log, pd.DataFrame({
-                "file": [paths["membership"].name], "kind": ["membership"], "row": [0],
+                "file": [paths["membership"].name], "kind": ["membership"], "row": [0], "filing": [-1],
                 "column": [""], "defect": ["extra_header_row"], "value": [EXCEL_TITLE],
                 "rejected": [False], "related_row": pd.array([pd.NA], dtype="Int64")})],
                 ignore_index=True)
-        log["row"] = log["row"].astype(np.int64) + np.where(log["defect"] == "extra_header_row", 0, 1)
+        data_row = np.where(log["defect"] == "extra_header_row", 0, 1)
+        log["row"] = log["row"].astype(np.int64) + data_row
+        log["filing"] = log["filing"].astype(np.int64) + data_row
         log["related_row"] = log["related_row"] + 1
         paths["defects"] = out / "defects.csv"
         log[list(DEFECT_LOG_COLUMNS)].sort_values(["kind", "row"], kind="stable").to_csv(

@@ -12,6 +12,7 @@ from data_contracts.synthetic import (
     DEFECTS, SimulationConfig, SyntheticDataError, read_defect_log, simulate_population,
     write_raw_files,
 )
+from data_contracts.synthetic.industries import UNKNOWN_NACE_CODE
 from data_contracts.synthetic.writers import EXCEL_TITLE
 
 _TEXT = {c: str for c in ("enterprise_number", "closing_date", "nace", "model", "region")}
@@ -128,7 +129,8 @@ def test_account_defects_hit_the_logged_rows_at_the_chosen_rates(tiny, tmp_path)
     clean = tiny.accounts["enterprise_number"].iloc[by_defect["other_spelling"]["row"] - 1]
     assert spelled.map(vat.compact).tolist() == clean.map(vat.compact).tolist()
     assert (raw.iloc[by_defect["negative_employment"]["row"] - 1]["9087"].astype(float) < 0).all()
-    assert (raw.iloc[by_defect["unknown_nace"]["row"] - 1]["nace"] == "99.999").all()
+    assert (raw.iloc[by_defect["unknown_nace"]["row"] - 1]["nace"] == UNKNOWN_NACE_CODE).all()
+    assert (accounts_log["filing"] == accounts_log["row"]).all()
     wrong = by_defect["wrong_type"]
     assert pd.to_numeric(pd.Series(wrong["value"]), errors="coerce").isna().all()
     assert set(by_defect["missing_required"]["column"]) == {"closing_date", "nace", "model"}
@@ -160,8 +162,10 @@ def test_defects_in_the_long_layout_point_at_long_rows(tiny, tmp_path):
         assert set(raw.iloc[negative["row"] - 1]["rubric"]) <= {"9087", "1003"}
         assert (raw.iloc[negative["row"] - 1]["value"].astype(float) < 0).all()
         # A bad number is repeated on every rubric row of its filing.
-        bad = log[log["defect"] == "bad_check_digit"]
-        assert len(bad) > max(1, round(0.01 * len(tiny.accounts)))
+        bad = log[(log["kind"] == "accounts") & (log["defect"] == "bad_check_digit")]
+        assert bad["filing"].nunique() == max(1, round(0.01 * len(tiny.accounts)))
+        assert len(bad) > bad["filing"].nunique()
+        assert len(bad) == raw["enterprise_number"].isin(set(bad["value"])).sum()
 
 
 def test_membership_defects_and_excel_title_row(tiny, tmp_path):
