@@ -67,6 +67,9 @@ REGION_ALIASES: dict[str, str] = {
     "flemish region": "VLG",
     "bru": "BRU", "brussels": "BRU", "brussel": "BRU", "bruxelles": "BRU", "brussels-capital": "BRU",
     "wal": "WAL", "walloon": "WAL", "wallonia": "WAL", "wallonie": "WAL", "walloon region": "WAL",
+    "wallonië": "WAL", "waals gewest": "WAL", "région wallonne": "WAL",
+    "région flamande": "VLG", "brussels hoofdstedelijk gewest": "BRU",
+    "région de bruxelles-capitale": "BRU", "brussels capital region": "BRU",
 }
 _ID_CONTRACT_NAMES = tuple(c.name for c in ACCOUNTS_COLUMNS)
 _CANONICAL_ORDER = ("enterprise_number", "closing_date", "year", "months", "annualised", "model",
