@@ -54,6 +54,16 @@ def demean(
     w = np.ones(out.shape[0]) if weights is None else np.asarray(weights, dtype=float)
     totals = [np.bincount(codes, weights=w) for codes in effects]
     scale = np.maximum(np.abs(out).max(axis=0), 1.0)
+    # Two effects forming a complete grid with equal weights (a balanced panel with unit
+    # and period effects): one sweep is the exact projection, no check sweep needed.
+    exact_one_sweep = (
+        len(effects) == 2
+        and weights is None
+        and out.shape[0] == len(totals[0]) * len(totals[1])
+        and np.all(totals[0] == len(totals[1]))
+        and np.all(totals[1] == len(totals[0]))
+        and np.bincount(effects[0].astype(np.int64) * len(totals[1]) + effects[1]).max() == 1
+    )
     for _ in range(_MAXITER):
         change = np.zeros(out.shape[1])
         for codes, tot in zip(effects, totals):
@@ -64,7 +74,7 @@ def demean(
                     step = means[codes]
                     out[:, j] -= step
                     change[j] = max(change[j], np.abs(step).max())
-        if len(effects) <= 1 or np.all(change <= _TOL * scale):
+        if len(effects) <= 1 or exact_one_sweep or np.all(change <= _TOL * scale):
             return out
     raise DiDEstimationError("absorbing the fixed effects did not converge")
 
@@ -126,7 +136,10 @@ def fe_ols(
         raise DiDEstimationError(
             f"{int(absorbed.sum())} regressor(s) fully absorbed by the fixed effects"
         )
-    params, *_ = np.linalg.lstsq(xd, yd, rcond=None)
+    xtx = xd.T @ xd
+    if 1.0 / np.linalg.cond(xtx, 1) < np.finfo(float).eps:
+        raise DiDEstimationError("regressors are collinear after absorbing the fixed effects")
+    params = np.linalg.solve(xtx, xd.T @ yd)
     resid = yd - xd @ params
     extra_df = count_effect_dof(effects)
     cov = clustered_covariance(xd, resid, clusters, extra_df)

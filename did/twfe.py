@@ -89,10 +89,11 @@ def build_design(
         w = data[weights].to_numpy(dtype=float)
         if (w <= 0).any():
             raise DiDInputError(f"weights column {weights!r} must be strictly positive")
-    if data.duplicated([id, time]).any():
-        raise DiDInputError(f"duplicate ({id}, {time}) rows in data")
     unit = pd.factorize(data[id], sort=True)[0]
     period = pd.factorize(data[time], sort=True)[0]
+    n_periods = int(period.max()) + 1
+    if np.bincount(unit.astype(np.int64) * n_periods + period).max() > 1:
+        raise DiDInputError(f"duplicate ({id}, {time}) rows in data")
     effects, names = [unit], [id]
     extra = [_codes(data, spec) for spec in absorb_specs]
     # An absorbed effect that nests the period (each level within one period, e.g.
@@ -100,7 +101,7 @@ def build_design(
     # which is the same projection and the degrees-of-freedom count of linearmodels
     # PanelOLS(entity_effects=True, other_effects=that effect).
     nests_time = [
-        len(np.unique(codes.astype(np.int64) * (period.max() + 1) + period)) == codes.max() + 1
+        np.count_nonzero(np.bincount(codes.astype(np.int64) * n_periods + period)) == codes.max() + 1
         for codes in extra
     ]
     if not any(nests_time):
