@@ -50,7 +50,7 @@ def fit_acf(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = None
     else:
         theta, obj, ok, msg = _search_roots(
             moments, _default_starts(panel, x), phir, cfg,
-            _overid_check(x[rows], lx, phir, panel.lag(phi)[rows], free_like, panel.weights[rows]),
+            _overid_check(panel, x, phi, free_like),
         )
     return CoreFit(
         coef=np.concatenate([theta, gamma]),
@@ -121,9 +121,9 @@ def _search_roots(moments, starts, phir, cfg, overid):
     The just-identified ACF moments often have more than one root (on simulated data with
     ACF's timing, a spurious root with a higher labour elasticity sits next to the true one,
     and the OLS start leads to it).  Every instrument dated t-1 is valid under ACF's
-    assumptions, so the root whose innovation is least correlated with the over-identifying
-    set (squares and products of the instruments, lagged state inputs) is kept; without an
-    exact root, the lowest criterion wins and the message says so.
+    assumptions, so the root whose innovation is least correlated with an over-identifying
+    set (see :func:`_overid_check`) is kept; without an exact root, the lowest criterion wins
+    and the message says so.
     """
     root_tol = 1e-12 * max(float(np.var(phir)), 1e-12)
     found = [minimise(moments, s, cfg.xtol, cfg.max_nfev) for s in starts]
@@ -146,12 +146,24 @@ def _search_roots(moments, starts, phir, cfg, overid):
                                        f"satisfying the over-identifying moments (others: {others})")
 
 
-def _overid_check(xr, lx, phir, lphi, free_like, w):
-    """``J(theta)``: quadratic form of the innovation's moments with an enlarged instrument set
-    (constant, squares and products of the basic instruments, lagged state terms)."""
-    z = np.hstack([lx[:, free_like], xr[:, ~free_like]])
-    sq = evaluate(z, [e for e in monomials(z.shape[1], 2) if sum(e) == 2])
-    ze = np.hstack([np.ones((len(z), 1)), z, sq, lx[:, ~free_like]])
+def _overid_check(panel: PanelArrays, x: np.ndarray, phi: np.ndarray, free_like: np.ndarray):
+    """``J(theta)``: quadratic form of the innovation's moments with an enlarged instrument set.
+
+    Everything dated t-1 or earlier is a valid instrument under ACF's timing.  Beyond the
+    just-identifying set, use a constant, the lagged state terms, and the second lags of all
+    terms and of ``phi`` (on firms observed three years running).  On simulated ACF panels the
+    spurious root satisfies the first-lag moments almost exactly but not the second-lag ones.
+    """
+    lag2 = panel.lag(panel.lag(np.column_stack([x, phi])))
+    rows = panel.has_lag & np.all(np.isfinite(lag2), axis=1)
+    if rows.sum() < 10 * (x.shape[1] + 2):  # too short a panel: first-lag extensions only
+        rows = panel.has_lag
+        extra = evaluate(np.hstack([panel.lag(x)[:, free_like], x[:, ~free_like]]),
+                         [e for e in monomials(x.shape[1], 2) if sum(e) == 2])[rows]
+    else:
+        extra = lag2[rows]
+    xr, lx, phir, lphi, w = x[rows], panel.lag(x)[rows], phi[rows], panel.lag(phi)[rows], panel.weights[rows]
+    ze = np.hstack([np.ones((len(xr), 1)), lx[:, free_like], xr[:, ~free_like], lx[:, ~free_like], extra])
     zw = ze * w[:, None]
     zz = zw.T @ ze
 
