@@ -9,7 +9,14 @@ This package never imports Dagster.
 
 from __future__ import annotations
 
-from reports.disclosure import DisclosureRules, Relation, cell_statistics, primary_reasons, regression_reason, secondary_suppression
+from reports.disclosure import (
+    DisclosureRules,
+    Relation,
+    cell_statistics,
+    primary_reasons,
+    regression_reason,
+    secondary_suppression,
+)
 from reports.errors import FirmIdentifierError, ReportError
 from reports.guard import assert_no_firm_identifiers
 from reports.html import ReportFigure, build_html_report, table_metadata, write_html_report
@@ -22,16 +29,46 @@ from reports.impact_tables import (
     build_profile_table,
     build_robustness_table,
 )
-from reports.monitoring_tables import build_flows_table, build_membership_table, build_performance_table, build_weight_table
+from reports.monitoring_tables import (
+    build_flows_table,
+    build_membership_table,
+    build_performance_table,
+    build_weight_table,
+)
 from reports.notes import StudyNotes
 from reports.render import to_csv, to_latex, to_markdown, to_xlsx_bytes, write_table
 from reports.tables import PublishedTable
 
 __all__ = [
-    "DisclosureRules", "EffectColumn", "FirmIdentifierError", "PublishedTable", "Relation", "ReportError",
-    "ReportFigure", "StudyNotes", "assert_no_firm_identifiers", "build_balance_table", "build_elasticity_table",
-    "build_flows_table", "build_heterogeneity_table", "build_html_report", "build_main_table",
-    "build_membership_table", "build_performance_table", "build_profile_table", "build_robustness_table",
-    "build_weight_table", "cell_statistics", "primary_reasons", "regression_reason", "secondary_suppression",
-    "table_metadata", "to_csv", "to_latex", "to_markdown", "to_xlsx_bytes", "write_html_report", "write_table",
+    "DisclosureRules",
+    "EffectColumn",
+    "FirmIdentifierError",
+    "PublishedTable",
+    "Relation",
+    "ReportError",
+    "ReportFigure",
+    "StudyNotes",
+    "assert_no_firm_identifiers",
+    "build_balance_table",
+    "build_elasticity_table",
+    "build_flows_table",
+    "build_heterogeneity_table",
+    "build_html_report",
+    "build_main_table",
+    "build_membership_table",
+    "build_performance_table",
+    "build_profile_table",
+    "build_robustness_table",
+    "build_weight_table",
+    "cell_statistics",
+    "primary_reasons",
+    "regression_reason",
+    "secondary_suppression",
+    "table_metadata",
+    "to_csv",
+    "to_latex",
+    "to_markdown",
+    "to_xlsx_bytes",
+    "write_html_report",
+    "write_table",
 ]

@@ -20,7 +20,9 @@ import pandas as pd
 CLUSTERS = ("Catalisti", "De Blauwe Cluster", "Flanders' FOOD", "Flux50", "MEDVIA", "SIM", "VIL")
 
 
-def simulate(n_firms: int, first: int = 2012, last: int = 2024, seed: int = 20170101) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate(
+    n_firms: int, first: int = 2012, last: int = 2024, seed: int = 20170101
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(membership, panel) of ``n_firms`` firms over ``first..last``, about 8% members."""
     rng = np.random.default_rng(seed)
     years = np.arange(first, last + 1)
@@ -42,7 +44,9 @@ def simulate(n_firms: int, first: int = 2012, last: int = 2024, seed: int = 2017
             "firm_id": m_ids,
             "member_type": "company",
             "join_date": pd.to_datetime(pd.Series(join).astype(str) + "-06-30"),
-            "leave_date": pd.to_datetime(pd.Series(np.where(leave > 0, leave, 0)).astype(str).where(leave > 0) + "-12-31"),
+            "leave_date": pd.to_datetime(
+                pd.Series(np.where(leave > 0, leave, 0)).astype(str).where(leave > 0) + "-12-31"
+            ),
         }
     )
     return membership, panel
@@ -82,14 +86,20 @@ def main(argv: list[str] | None = None) -> int:
     firms = panel.groupby("firm_id", as_index=False).first()
     firms["member"] = firms["firm_id"].isin(membership["firm_id"])
     levels = panel.groupby("year", as_index=False)["tfp"].mean().assign(group="All firms", n_firms=args.firms)
-    scores = pd.DataFrame({"pscore": np.random.default_rng(0).beta(2, 5, args.firms), "treated": firms["member"].astype(int)})
+    scores = pd.DataFrame(
+        {"pscore": np.random.default_rng(0).beta(2, 5, args.firms), "treated": firms["member"].astype(int)}
+    )
     steps: dict[str, Callable[[], object]] = {
         "M1 membership": lambda: build_membership_table(membership, panel, notes),
         "M2 flows": lambda: build_flows_table(membership, notes),
         "M3 weight": lambda: build_weight_table(membership, panel, notes),
         "M4 performance": lambda: build_performance_table(membership, panel, notes),
-        "T1 profile (5 variables)": lambda: build_profile_table(firms, ["fte", "tfp", "value_added", "foreign_owned", "year"], notes),
-        "T3 main table": lambda: build_main_table([EffectColumn(f"c{i}", 0.02, 0.01, n_firms=1000, n_members=100) for i in range(6)], notes),
+        "T1 profile (5 variables)": lambda: build_profile_table(
+            firms, ["fte", "tfp", "value_added", "foreign_owned", "year"], notes
+        ),
+        "T3 main table": lambda: build_main_table(
+            [EffectColumn(f"c{i}", 0.02, 0.01, n_firms=1000, n_members=100) for i in range(6)], notes
+        ),
     }
     m4 = build_performance_table(membership, panel, notes)
     out = Path(tempfile.mkdtemp(prefix="reports-bench-"))
@@ -98,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     steps["F5 build + save PNG/SVG"] = lambda: save_figure(overlap_figure(scores), out / "F5")
     fig = ReportFigure.from_figure("F1", "F1", tfp_index_figure(levels, base_year=2014))
     steps["HTML report (M4 + 1 figure)"] = lambda: build_html_report("bench", [m4], [fig], {"seed": 1})
-    print(f"firms={args.firms:,} firm-years={len(panel):,} members={membership['firm_id'].nunique():,} repeat={args.repeat}")
+    print(
+        f"firms={args.firms:,} firm-years={len(panel):,} members={membership['firm_id'].nunique():,} repeat={args.repeat}"
+    )
     for name, fn in steps.items():
         print(f"{name:<32s} {_median_time(fn, args.repeat):8.3f} s")
     return 0

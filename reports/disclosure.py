@@ -196,7 +196,11 @@ def primary_reasons(stats: pd.DataFrame, rules: DisclosureRules) -> pd.Series:
     reason = pd.Series("", index=stats.index, dtype=object)
     p_fail = (rem < rules.p_percent * top1) & (top1 > 0)
     reason = reason.mask(
-        p_fail, [f"{P_RULE}: remainder {r / t:.1%} of largest < {rules.p_percent:.0%}" if t > 0 else "" for r, t in zip(rem, top1)]
+        p_fail,
+        [
+            f"{P_RULE}: remainder {r / t:.1%} of largest < {rules.p_percent:.0%}" if t > 0 else ""
+            for r, t in zip(rem, top1)
+        ],
     )
     dom_fail = share > rules.dominance_top2_share
     reason = reason.mask(

@@ -147,7 +147,15 @@ def tfp_index_figure(
         fig, axes = _new_figure()
         ax = axes[0, 0]
         for i, (group, part) in enumerate(data.groupby("group", sort=False)):
-            ax.plot(part["year"], part["index"], marker="o", ms=3.5, lw=1.8, color=_group_colour(str(group), i), label=str(group))
+            ax.plot(
+                part["year"],
+                part["index"],
+                marker="o",
+                ms=3.5,
+                lw=1.8,
+                color=_group_colour(str(group), i),
+                label=str(group),
+            )
         ax.axhline(100, color="black", lw=0.6, ls=":")
         ax.set_xlabel("Year")
         ax.set_ylabel(f"TFP index ({reference_group}, {base_year} = 100)")
@@ -184,7 +192,9 @@ def event_study_figure(
     with report_theme():
         fig, axes = _new_figure()
         ax = axes[0, 0]
-        ax.fill_between(data["event_time"], lo, hi, color=MEMBER_COLOUR, alpha=0.2, lw=0, label=f"{level:.0%} confidence band")
+        ax.fill_between(
+            data["event_time"], lo, hi, color=MEMBER_COLOUR, alpha=0.2, lw=0, label=f"{level:.0%} confidence band"
+        )
         ax.plot(data["event_time"], data["estimate"], marker="o", ms=4, lw=1.6, color=MEMBER_COLOUR, label="Estimate")
         ax.axhline(0, color="black", lw=0.7)
         ax.axvline(reference_period + 0.5, color=ECONOMY_COLOUR, lw=0.8, ls="--")
@@ -215,7 +225,15 @@ def matched_paths_figure(
         fig, axes = _new_figure()
         ax = axes[0, 0]
         for i, (group, part) in enumerate(data.groupby("group", sort=False)):
-            ax.plot(part["event_time"], part["tfp"], marker="o", ms=3.5, lw=1.8, color=_group_colour(str(group), i), label=str(group))
+            ax.plot(
+                part["event_time"],
+                part["tfp"],
+                marker="o",
+                ms=3.5,
+                lw=1.8,
+                color=_group_colour(str(group), i),
+                label=str(group),
+            )
         ax.axvline(-0.5, color=ECONOMY_COLOUR, lw=0.8, ls="--")
         ax.set_xlabel("Years relative to joining")
         ax.set_ylabel("Mean log TFP")
@@ -248,8 +266,15 @@ def employment_index_figure(
                 base = part.loc[part["year"] == base_year, col]
                 if base.empty or base.isna().all() or float(base.iloc[0]) == 0:
                     raise ReportError(f"employment index figure: no {label} for {group!r} in base year {base_year}")
-                ax.plot(part["year"], 100 * part[col] / float(base.iloc[0]), marker="o", ms=3.5, lw=1.8,
-                        color=_group_colour(str(group), i), label=str(group))
+                ax.plot(
+                    part["year"],
+                    100 * part[col] / float(base.iloc[0]),
+                    marker="o",
+                    ms=3.5,
+                    lw=1.8,
+                    color=_group_colour(str(group), i),
+                    label=str(group),
+                )
             ax.axhline(100, color="black", lw=0.6, ls=":")
             ax.set_title(f"{label} ({base_year} = 100)")
             ax.set_xlabel("Year")
@@ -284,7 +309,10 @@ def overlap_figure(
     with report_theme():
         fig, axes = _new_figure()
         ax = axes[0, 0]
-        for flag, label, colour, sign in ((1, "Members", MEMBER_COLOUR, 1.0), (0, "Candidate controls", CONTROL_COLOUR, -1.0)):
+        for flag, label, colour, sign in (
+            (1, "Members", MEMBER_COLOUR, 1.0),
+            (0, "Candidate controls", CONTROL_COLOUR, -1.0),
+        ):
             values = ps[scores["treated"].astype(int) == flag].dropna().to_numpy()
             counts, _ = np.histogram(values, bins=edges)
             density = counts / max(len(values), 1) / width
@@ -329,8 +357,15 @@ def love_plot_figure(
         ax = axes[0, 0]
         for sample, marker, colour in (("before", "o", ECONOMY_COLOUR), ("after", "D", MEMBER_COLOUR)):
             part = data.loc[data["sample"] == sample]
-            ax.scatter(part["value"], part["variable"].map(pos), marker=marker, s=28, color=colour,
-                       label=f"{sample.capitalize()} matching", zorder=3)
+            ax.scatter(
+                part["value"],
+                part["variable"].map(pos),
+                marker=marker,
+                s=28,
+                color=colour,
+                label=f"{sample.capitalize()} matching",
+                zorder=3,
+            )
         for x in (threshold, *([] if absolute else [-threshold])):
             ax.axvline(x, color="black", lw=0.7, ls="--")
         ax.axvline(0, color="black", lw=0.5)

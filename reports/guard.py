@@ -101,9 +101,7 @@ def assert_no_firm_identifiers(path_or_text: str | os.PathLike[str]) -> None:
             for text in _texts_of_bytes(file.read_bytes()):
                 found = find_firm_identifiers(text)
                 if found:
-                    raise FirmIdentifierError(
-                        f"{file}: contains {len(found)} firm identifier(s), e.g. {found[0]}"
-                    )
+                    raise FirmIdentifierError(f"{file}: contains {len(found)} firm identifier(s), e.g. {found[0]}")
         return
     found = [f for t in _texts_of_text(str(path_or_text)) for f in find_firm_identifiers(t)]
     if found:

@@ -145,9 +145,7 @@ def _as_effect_column(spec: EffectColumn | Mapping[str, Any]) -> EffectColumn:
     raise ReportError(f"main table column spec must be an EffectColumn or a mapping, got {type(spec).__name__}")
 
 
-def _effect_cells(
-    estimate: float, se: float, p: float, decimals: int
-) -> tuple[str, str, str]:
+def _effect_cells(estimate: float, se: float, p: float, decimals: int) -> tuple[str, str, str]:
     return (
         format_number(estimate, decimals) + stars(p),
         "(" + format_number(se, decimals) + ")",
@@ -210,7 +208,13 @@ def build_main_table(
     grid.add_row("N firms", {h: format_count(c.n_firms) for h, c in zip(headers, specs)}, n_firms, None, reasons)
     grid.add_row("N members", {h: format_count(c.n_members) for h, c in zip(headers, specs)}, n_firms, None, reasons)
     r2_reasons = {h: (reasons[h] if not is_missing(c.r2_within) else "") for h, c in zip(headers, specs)}
-    grid.add_row("Within R²", {h: format_number(c.r2_within, decimals) for h, c in zip(headers, specs)}, n_firms, None, r2_reasons)
+    grid.add_row(
+        "Within R²",
+        {h: format_number(c.r2_within, decimals) for h, c in zip(headers, specs)},
+        n_firms,
+        None,
+        r2_reasons,
+    )
     footnote = notes.footnote(
         "Dependent variable: log TFP. Effect in % = 100 (exp(b) - 1).",
         rules=rules,
@@ -292,7 +296,11 @@ def build_profile_table(
         why: dict[str, str] = {}
         for g in groups:
             key = (var, g)
-            row = desc.loc[key] if key in desc.index else pd.Series({"mean": np.nan, "std": np.nan, "median": np.nan, "count": 0})
+            row = (
+                desc.loc[key]
+                if key in desc.index
+                else pd.Series({"mean": np.nan, "std": np.nan, "median": np.nan, "count": 0})
+            )
             k = float(stats["n_firms"].get(key, 0))
             r = reasons.get(key, f"{MIN_FIRMS}: 0 firms < {rules.min_firms}")
             values[f"{g}: mean"] = format_number(row["mean"], decimals)
@@ -384,16 +392,38 @@ def build_elasticity_table(
             key = (industry, t)
             if key not in est.index:
                 continue
-            grid.add_row((str(industry), labels[t]), {e: format_number(est.loc[key].get(e), decimals) for e in order}, n, None, why)
+            grid.add_row(
+                (str(industry), labels[t]),
+                {e: format_number(est.loc[key].get(e), decimals) for e in order},
+                n,
+                None,
+                why,
+            )
             grid.add_row(
                 (str(industry), f"{labels[t]} (SE)"),
-                {e: ("(" + format_number(se.loc[key].get(e), decimals) + ")") if not is_missing(se.loc[key].get(e)) else "" for e in order},
-                n, None, why,
+                {
+                    e: ("(" + format_number(se.loc[key].get(e), decimals) + ")")
+                    if not is_missing(se.loc[key].get(e))
+                    else ""
+                    for e in order
+                },
+                n,
+                None,
+                why,
             )
-        grid.add_row((str(industry), "Returns to scale"), {e: format_number(rts.get((industry, e)), decimals) for e in order}, n, None, why)
+        grid.add_row(
+            (str(industry), "Returns to scale"),
+            {e: format_number(rts.get((industry, e)), decimals) for e in order},
+            n,
+            None,
+            why,
+        )
         grid.add_row(
             (str(industry), "N observations"),
-            {e: format_count(block["n_obs"].get((industry, e))) for e in order}, n, None, why,
+            {e: format_count(block["n_obs"].get((industry, e))) for e in order},
+            n,
+            None,
+            why,
         )
     footnote = notes.footnote(
         "Output elasticities of the production function estimated by industry; returns to scale = sum of the elasticities.",
@@ -493,7 +523,13 @@ def build_balance_table(
         grid.add_row(label, values, n, None, why)
     for group, count in (off_support or {}).items():
         r = _coverage_reason(float(count), rules) if float(count) > 0 else ""
-        grid.add_row(f"Off support: {group}", {"Std. diff. before": format_count(count)}, {h: float(count) for h in headers[:1]}, None, {headers[0]: r})
+        grid.add_row(
+            f"Off support: {group}",
+            {"Std. diff. before": format_count(count)},
+            {h: float(count) for h in headers[:1]},
+            None,
+            {headers[0]: r},
+        )
     footnote = notes.footnote(
         "Std. diff. = difference in means over the square root of the mean of the two group variances; "
         "variance ratio = treated over control variance. Off support: firms outside the common support of the propensity score.",
@@ -576,15 +612,24 @@ def build_heterogeneity_table(
         block_reason = regression_reason(_opt(block["residual_df"].min()), rules, dummies)
         for _, row in block.iterrows():  # a handful of groups per dimension
             own = _coverage_reason(_opt(row["n_firms"]), rules)
-            grid.add_row((str(dim), str(row["group"])), _effect_row_values(row, decimals), _opt(row["n_firms"]), None, own or block_reason)
+            grid.add_row(
+                (str(dim), str(row["group"])),
+                _effect_row_values(row, decimals),
+                _opt(row["n_firms"]),
+                None,
+                own or block_reason,
+            )
         if dim in tests_by_dim.index:
             t = tests_by_dim.loc[dim]
             df_text = str(t["df"]) if isinstance(t["df"], str) else format_count(t["df"])
             grid.add_row(
                 (str(dim), "Equality test"),
-                {"Effect": f"{t['test']}({df_text}) = {format_number(t['statistic'], decimals)}",
-                 "SE": f"p = {format_number(t['pvalue'], decimals)}"},
-                _opt(block["n_firms"].max()), None,
+                {
+                    "Effect": f"{t['test']}({df_text}) = {format_number(t['statistic'], decimals)}",
+                    "SE": f"p = {format_number(t['pvalue'], decimals)}",
+                },
+                _opt(block["n_firms"].max()),
+                None,
                 {"Effect": block_reason, "SE": block_reason},
             )
     footnote = notes.footnote(
@@ -626,9 +671,17 @@ def build_robustness_table(
     grid = CellGrid(list(_EFFECT_COLUMNS), ["Dimension", "Variant"])
     for _, row in data.iterrows():  # one row per specification, a few dozen at most
         reason = _coverage_reason(_opt(row["n_firms"]), rules) or regression_reason(
-            _opt(row["residual_df"]), rules, {"membership": float(row["n_members"])} if not is_missing(row["n_members"]) else None
+            _opt(row["residual_df"]),
+            rules,
+            {"membership": float(row["n_members"])} if not is_missing(row["n_members"]) else None,
         )
-        grid.add_row((str(row["dimension"]), str(row["variant"])), _effect_row_values(row, decimals), _opt(row["n_firms"]), None, reason)
+        grid.add_row(
+            (str(row["dimension"]), str(row["variant"])),
+            _effect_row_values(row, decimals),
+            _opt(row["n_firms"]),
+            None,
+            reason,
+        )
     footnote = notes.footnote(
         "Each row re-estimates the main specification changing one element.",
         rules=rules,

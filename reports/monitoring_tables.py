@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from reports.disclosure import (
-    MIN_FIRMS,
     DisclosureRules,
     Relation,
     cell_statistics,
@@ -143,7 +142,9 @@ def build_membership_table(
     need ``min_firms`` matched members, with secondary suppression of the matched
     counts against ``All clusters``.
     """
-    panel = _canonical(panel, {"firm_id": firm, "year": "year", "fte": "fte", "foreign_owned": "foreign_owned"}, "panel")
+    panel = _canonical(
+        panel, {"firm_id": firm, "year": "year", "fte": "fte", "foreign_owned": "foreign_owned"}, "panel"
+    )
     yrs = _years(panel, years)
     rows, panel = _encode_firms(member_years(membership, yrs, firm), panel)
     matched = rows.merge(panel[["firm_id", "year", "fte", "foreign_owned"]], on=["firm_id", "year"], how="inner")
@@ -151,14 +152,17 @@ def build_membership_table(
     clusters = _cluster_order(rows)
     idx = _full_index(clusters, yrs)
     listed = rows.groupby(["cluster", "year"])["firm_id"].nunique().reindex(idx, fill_value=0)
-    m = matched.groupby(["cluster", "year"]).agg(
-        n=("firm_id", "nunique"), sme=("sme", "mean"), foreign=("foreign_owned", "mean")
-    ).reindex(idx)
+    m = (
+        matched.groupby(["cluster", "year"])
+        .agg(n=("firm_id", "nunique"), sme=("sme", "mean"), foreign=("foreign_owned", "mean"))
+        .reindex(idx)
+    )
     m["n"] = m["n"].fillna(0)
     reasons = primary_reasons(pd.DataFrame({"n_firms": m["n"]}), rules)
     cell_ids = pd.MultiIndex.from_tuples([(c, y, "n") for c, y in idx])
     sec = secondary_suppression(
-        pd.Series(reasons.to_numpy(), index=cell_ids), _additive_relations(clusters, yrs, "n"),
+        pd.Series(reasons.to_numpy(), index=cell_ids),
+        _additive_relations(clusters, yrs, "n"),
         size=pd.Series(m["n"].to_numpy(), index=cell_ids),
     )
     headers = ["Members listed", "Matched to accounts", "SME share (%)", "Foreign-owned share (%)"]
@@ -173,7 +177,12 @@ def build_membership_table(
                 "SME share (%)": format_number(100 * m.loc[(c, y), "sme"], decimals),
                 "Foreign-owned share (%)": format_number(100 * m.loc[(c, y), "foreign"], decimals),
             },
-            {"Members listed": float(listed.loc[(c, y)]), "Matched to accounts": k, "SME share (%)": k, "Foreign-owned share (%)": k},
+            {
+                "Members listed": float(listed.loc[(c, y)]),
+                "Matched to accounts": k,
+                "SME share (%)": k,
+                "Foreign-owned share (%)": k,
+            },
             None,
             {"Matched to accounts": r, "SME share (%)": r, "Foreign-owned share (%)": r},
         )
@@ -263,8 +272,10 @@ def _pooled_industry_statistics(panel: pd.DataFrame, industries: pd.DataFrame, i
     cells = industries.merge(ind, on=["year", "nace2"], how="inner")
     sums = cells.groupby(["cluster", "year"])[["n_firms", "total"]].sum()
     tops = pd.concat(
-        [cells[["cluster", "year", "top1"]].rename(columns={"top1": "x"}),
-         cells[["cluster", "year", "second"]].rename(columns={"second": "x"})],
+        [
+            cells[["cluster", "year", "top1"]].rename(columns={"top1": "x"}),
+            cells[["cluster", "year", "second"]].rename(columns={"second": "x"}),
+        ],
         ignore_index=True,
     ).sort_values(["cluster", "year", "x"], ascending=[True, True, False], kind="mergesort")
     ranked = tops.assign(rank=tops.groupby(["cluster", "year"]).cumcount())
@@ -324,7 +335,10 @@ def build_weight_table(
     idx = _full_index(clusters, yrs)
     region = panel.groupby("year")[["fte", "value_added"]].sum().reindex(yrs)
     sums = contrib.groupby(["cluster", "year"])[["fte", "value_added"]].sum().reindex(idx)
-    headers = {"fte": ("Members' FTE", "FTE share of region (%)"), "value_added": ("Members' value added (EUR m)", "VA share of region (%)")}
+    headers = {
+        "fte": ("Members' FTE", "FTE share of region (%)"),
+        "value_added": ("Members' value added (EUR m)", "VA share of region (%)"),
+    }
     texts: dict[tuple, dict[str, str]] = {k: {} for k in idx}
     n: dict[tuple, dict[str, float]] = {k: {} for k in idx}
     share2: dict[tuple, dict[str, float]] = {k: {} for k in idx}
@@ -333,7 +347,8 @@ def build_weight_table(
         stats, reasons = _magnitude_reasons(contrib, mag, idx, rules)
         ids = pd.MultiIndex.from_tuples([(c, y, mag) for c, y in idx])
         sec = secondary_suppression(
-            pd.Series(reasons.to_numpy(), index=ids), _additive_relations(clusters, yrs, mag),
+            pd.Series(reasons.to_numpy(), index=ids),
+            _additive_relations(clusters, yrs, mag),
             size=pd.Series(stats["total"].fillna(0).to_numpy(), index=ids),
         )
         scale = 1e-6 if mag == "value_added" else 1.0
@@ -377,7 +392,8 @@ def build_performance_table(
 
     VA per FTE is the ratio of sums in EUR thousand; TFP is the mean of log TFP.
     Growth: members' VA per FTE in % on the previous year, and TFP in log points x 100.
-    Members' cells need ``min_firms`` firms and pass dominance and p% on value added;
+    Members' cells need ``min_firms`` firms and pass dominance and p% on value added
+    and on FTE (the ratio and M3's published totals would otherwise reveal one from the other);
     same-industry cells are checked on the pooled firms of the members' industries.
     A growth cell is suppressed with either of its two levels.
     """
@@ -393,10 +409,12 @@ def build_performance_table(
     p = panel.loc[panel["year"].isin(yrs), ["firm_id", "year", "nace2", "fte", "value_added", "tfp"]]
     mem = rows.merge(p, on=["firm_id", "year"], how="inner")
     g = mem.groupby(["cluster", "year"])
-    members = pd.DataFrame(
-        {"lp": g["value_added"].sum() / g["fte"].sum() / 1e3, "tfp": g["tfp"].mean()}
-    ).reindex(idx)
+    members = pd.DataFrame({"lp": g["value_added"].sum() / g["fte"].sum() / 1e3, "tfp": g["tfp"].mean()}).reindex(idx)
     stats_m, reasons_m = _magnitude_reasons(mem, "value_added", idx, rules)
+    # VA per FTE times a published VA total (M3) gives the FTE total, so the members'
+    # FTE must pass the magnitude rules as well.
+    _, reasons_fte = _magnitude_reasons(mem, "fte", idx, rules)
+    reasons_m = reasons_m.where(reasons_m != "", reasons_fte)
     ya = p.groupby("year")
     all_firms = pd.DataFrame({"lp": ya["value_added"].sum() / ya["fte"].sum() / 1e3, "tfp": ya["tfp"].mean()})
     stats_all = cell_statistics(p, ["year"], "firm_id", "value_added")
@@ -406,22 +424,36 @@ def build_performance_table(
     weights = mem.groupby(["cluster", "year", "nace2"])["firm_id"].nunique().rename("w").reset_index()
     weights["w"] = weights["w"] / weights.groupby(["cluster", "year"])["w"].transform("sum")
     mix = weights.merge(ind_level.reset_index(), on=["year", "nace2"], how="left")
-    same = mix.assign(lp=mix["w"] * mix["lp"], tfp=mix["w"] * mix["tfp"]).groupby(["cluster", "year"])[["lp", "tfp"]].sum(min_count=1).reindex(idx)
+    same = (
+        mix.assign(lp=mix["w"] * mix["lp"], tfp=mix["w"] * mix["tfp"])
+        .groupby(["cluster", "year"])[["lp", "tfp"]]
+        .sum(min_count=1)
+        .reindex(idx)
+    )
     stats_s = _pooled_industry_statistics(p, weights[["cluster", "year", "nace2"]], idx)
     reasons_s = primary_reasons(stats_s, rules)
     growth_lp = 100 * (members["lp"] / members.groupby(level="cluster")["lp"].shift(1) - 1)
     growth_tfp = 100 * (members["tfp"] - members.groupby(level="cluster")["tfp"].shift(1))
     prev_reason = reasons_m.groupby(level="cluster").shift(1).fillna("")
     headers = [
-        "VA per FTE: members", "VA per FTE: all firms", "VA per FTE: same industry",
-        "TFP: members", "TFP: all firms", "TFP: same industry",
-        "VA per FTE growth: members (%)", "TFP growth: members (x100)",
+        "VA per FTE: members",
+        "VA per FTE: all firms",
+        "VA per FTE: same industry",
+        "TFP: members",
+        "TFP: all firms",
+        "TFP: same industry",
+        "VA per FTE growth: members (%)",
+        "TFP growth: members (x100)",
     ]
     grid = CellGrid(headers, ["Cluster", "Year"])
     for (c, y), rm, rs, rp in zip(idx, reasons_m, reasons_s, prev_reason):
         ra = reasons_all.get(y, "")
         rg = rm or (f"{rp.split(':', 1)[0]}: previous year suppressed" if rp else "")
-        k_m, k_s, k_a = (float(stats_m.loc[(c, y), "n_firms"]), float(stats_s.loc[(c, y), "n_firms"]), float(stats_all["n_firms"].get(y, 0)))
+        k_m, k_s, k_a = (
+            float(stats_m.loc[(c, y), "n_firms"]),
+            float(stats_s.loc[(c, y), "n_firms"]),
+            float(stats_all["n_firms"].get(y, 0)),
+        )
         values = {
             headers[0]: format_number(members.loc[(c, y), "lp"], 1),
             headers[1]: format_number(all_firms["lp"].get(y), 1),
@@ -433,7 +465,11 @@ def build_performance_table(
             headers[7]: format_number(growth_tfp.loc[(c, y)], 1),
         }
         n = dict(zip(headers, [k_m, k_a, k_s, k_m, k_a, k_s, k_m, k_m]))
-        s_m, s_a, s_s = stats_m.loc[(c, y), "top2_share"], stats_all["top2_share"].get(y, np.nan), stats_s.loc[(c, y), "top2_share"]
+        s_m, s_a, s_s = (
+            stats_m.loc[(c, y), "top2_share"],
+            stats_all["top2_share"].get(y, np.nan),
+            stats_s.loc[(c, y), "top2_share"],
+        )
         share = dict(zip(headers, [s_m, s_a, s_s, s_m, s_a, s_s, s_m, s_m]))
         why = dict(zip(headers, [rm, ra, rs, rm, ra, rs, rg, rg]))
         grid.add_row((c, str(y)), values, n, share, why)

@@ -62,9 +62,13 @@ def to_markdown(table: PublishedTable) -> str:
     flat = _display_frame(table, blank_repeats=True)
     nlev = table.frame.index.nlevels
     align = ["left"] * nlev + ["right"] * (flat.shape[1] - nlev)
+    cells = [[str(v).replace("|", r"\|") for v in row] for row in flat.to_numpy().tolist()]
     body = tabulate(
-        flat.to_numpy().tolist(), headers=[str(c) for c in flat.columns], tablefmt="pipe",
-        disable_numparse=True, colalign=align,
+        cells,
+        headers=[str(c).replace("|", r"\|") for c in flat.columns],
+        tablefmt="pipe",
+        disable_numparse=True,
+        colalign=align,
     )
     return f"**{table.title}**\n\n{body}\n\n_{_md_escape(table.footnote)}_\n"
 
@@ -74,9 +78,23 @@ def _md_escape(text: str) -> str:
 
 
 _LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "×": r"$\times$", "²": r"$^2$", "≥": r"$\geq$", "≤": r"$\leq$", "χ": r"$\chi$", "–": "--", "'": "'",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "×": r"$\times$",
+    "²": r"$^2$",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+    "χ": r"$\chi$",
+    "–": "--",
+    "'": "'",
 }
 _STARRED = re.compile(r"^(.*?)(\*+)$")
 _NEGATIVE = re.compile(r"^-(?=[0-9.])")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 CLUSTERS = ("Catalisti", "Flux50", "VIL")
 
@@ -23,7 +24,9 @@ def simulate_monitoring(seed: int = 7, n_firms: int = 400, first: int = 2014, la
     )
     fte = np.repeat(size, len(years)) * rng.lognormal(0, 0.05, len(panel))
     panel["fte"] = np.maximum(fte, 1.0)
-    panel["tfp"] = np.repeat(np.where(is_member, 0.1, 0.0) + rng.normal(0, 0.3, n_firms), len(years)) + rng.normal(0, 0.05, len(panel))
+    panel["tfp"] = np.repeat(np.where(is_member, 0.1, 0.0) + rng.normal(0, 0.3, n_firms), len(years)) + rng.normal(
+        0, 0.05, len(panel)
+    )
     panel["value_added"] = panel["fte"] * 60_000 * np.exp(panel["tfp"])
     panel["nace2"] = np.repeat(rng.choice(["10", "20", "28", "62"], n_firms), len(years))
     panel["foreign_owned"] = np.repeat((rng.random(n_firms) < 0.2).astype(int), len(years))
@@ -41,12 +44,10 @@ def simulate_monitoring(seed: int = 7, n_firms: int = 400, first: int = 2014, la
         }
     )
     # a second cluster for a few firms: multi-cluster membership
-    extra = membership.iloc[:10].assign(cluster="Catalisti" if False else "VIL")
+    extra = membership.iloc[:10].assign(cluster="VIL")
     membership = pd.concat([membership, extra], ignore_index=True).drop_duplicates(["cluster", "firm_id"])
     return membership, panel
 
-
-import pytest
 
 
 @pytest.fixture(scope="session")

@@ -22,13 +22,32 @@ def _with_reports_cli(monkeypatch):
 
 def test_main_table_command_writes_the_golden_table(tmp_path, capsys):
     out = tmp_path / "published"
-    code = main(["report", "main-table", "--columns", str(FIXTURES / "main_table_columns.json"), "--out", str(out),
-                 "--sample", "Simulated golden study, 1,500 firms, 2014-2020",
-                 "--estimator", "TFP: ACF by NACE 2-digit industry; effects as labelled"])
+    code = main(
+        [
+            "report",
+            "main-table",
+            "--columns",
+            str(FIXTURES / "main_table_columns.json"),
+            "--out",
+            str(out),
+            "--sample",
+            "Simulated golden study, 1,500 firms, 2014-2020",
+            "--estimator",
+            "TFP: ACF by NACE 2-digit industry; effects as labelled",
+        ]
+    )
     assert code == 0
-    assert (out / "T3_main_effect.csv").read_text(encoding="utf-8") == (FIXTURES / "T3_main_effect_golden.csv").read_text(encoding="utf-8")
+    assert (out / "T3_main_effect.csv").read_text(encoding="utf-8") == (
+        FIXTURES / "T3_main_effect_golden.csv"
+    ).read_text(encoding="utf-8")
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["T3_main_effect.csv", "T3_main_effect.md", "T3_main_effect.tex", "T3_main_effect.xlsx", "T3_main_effect_disclosure.csv"]
+        [
+            "T3_main_effect.csv",
+            "T3_main_effect.md",
+            "T3_main_effect.tex",
+            "T3_main_effect.xlsx",
+            "T3_main_effect_disclosure.csv",
+        ]
     )
     assert "T3_main_effect.csv" in capsys.readouterr().out
 

@@ -213,7 +213,9 @@ def test_cell_statistics_names_missing_columns():
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from("abc"), st.integers(0, 6), st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))),
+        st.tuples(
+            st.sampled_from("abc"), st.integers(0, 6), st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))
+        ),
         min_size=1,
         max_size=60,
     )

@@ -34,20 +34,33 @@ def _levels(n_members: int = 50) -> pd.DataFrame:
 
 def _builders():
     rng = np.random.default_rng(1)
-    events = pd.DataFrame({"event_time": [-4, -3, -2, 0, 1, 2], "estimate": [0.0, 0.01, -0.005, 0.02, 0.025, 0.03], "se": 0.01})
+    events = pd.DataFrame(
+        {"event_time": [-4, -3, -2, 0, 1, 2], "estimate": [0.0, 0.01, -0.005, 0.02, 0.025, 0.03], "se": 0.01}
+    )
     paths = pd.DataFrame(
-        {"event_time": np.r_[np.arange(-3, 4), np.arange(-3, 4)], "group": ["Members"] * 7 + ["Matched controls"] * 7,
-         "tfp": np.r_[np.zeros(3), np.full(4, 0.03), np.zeros(7)]}
+        {
+            "event_time": np.r_[np.arange(-3, 4), np.arange(-3, 4)],
+            "group": ["Members"] * 7 + ["Matched controls"] * 7,
+            "tfp": np.r_[np.zeros(3), np.full(4, 0.03), np.zeros(7)],
+        }
     )
     totals = pd.DataFrame(
-        {"year": np.r_[YEARS, YEARS], "group": ["Members"] * 9 + ["Economy"] * 9,
-         "fte": np.r_[100 * 1.03 ** (YEARS - 2012), 1000 * 1.01 ** (YEARS - 2012)],
-         "value_added": np.r_[10 * 1.05 ** (YEARS - 2012), 100 * 1.02 ** (YEARS - 2012)]}
+        {
+            "year": np.r_[YEARS, YEARS],
+            "group": ["Members"] * 9 + ["Economy"] * 9,
+            "fte": np.r_[100 * 1.03 ** (YEARS - 2012), 1000 * 1.01 ** (YEARS - 2012)],
+            "value_added": np.r_[10 * 1.05 ** (YEARS - 2012), 100 * 1.02 ** (YEARS - 2012)],
+        }
     )
-    scores = pd.DataFrame({"pscore": np.r_[rng.beta(3, 2, 300), rng.beta(2, 3, 900)], "treated": np.r_[np.ones(300), np.zeros(900)]})
+    scores = pd.DataFrame(
+        {"pscore": np.r_[rng.beta(3, 2, 300), rng.beta(2, 3, 900)], "treated": np.r_[np.ones(300), np.zeros(900)]}
+    )
     balance = pd.DataFrame(
-        {"variable": ["log_tfp", "log_fte", "age"] * 2, "sample": ["before"] * 3 + ["after"] * 3,
-         "std_diff": [0.4, 0.6, -0.2, 0.02, -0.05, 0.01]}
+        {
+            "variable": ["log_tfp", "log_fte", "age"] * 2,
+            "sample": ["before"] * 3 + ["after"] * 3,
+            "std_diff": [0.4, 0.6, -0.2, 0.02, -0.05, 0.01],
+        }
     )
     return {
         "F1": lambda: tfp_index_figure(_levels(), base_year=2014),
@@ -84,12 +97,14 @@ def test_tfp_index_is_relative_to_the_reference_group_base_year():
 
 def test_points_on_few_firms_are_not_drawn():
     fig = tfp_index_figure(_levels(n_members=9), base_year=2014)
-    members = [l for l in fig.axes[0].get_lines() if l.get_label() == "Members"][0]
+    members = [line for line in fig.axes[0].get_lines() if line.get_label() == "Members"][0]
     assert np.isnan(members.get_ydata()).all()
 
 
 def test_overlap_figure_hides_thin_bins():
-    scores = pd.DataFrame({"pscore": np.r_[np.full(30, 0.52), [0.97] * 3, np.full(50, 0.31)], "treated": np.r_[np.ones(33), np.zeros(50)]})
+    scores = pd.DataFrame(
+        {"pscore": np.r_[np.full(30, 0.52), [0.97] * 3, np.full(50, 0.31)], "treated": np.r_[np.ones(33), np.zeros(50)]}
+    )
     fig = overlap_figure(scores, bins=10)
     heights = [p.get_height() for p in fig.axes[0].patches]
     members = np.array(heights[:10])

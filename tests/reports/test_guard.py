@@ -41,7 +41,7 @@ def test_enterprise_numbers_are_found(text):
         "12345678901",  # eleven digits
         "2345678901",  # starts with 2: not an enterprise number
         "2023-12-31",
-        "N observations,\"10,500\"",
+        'N observations,"10,500"',
         "0.031***",
     ],
 )

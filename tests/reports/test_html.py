@@ -7,7 +7,6 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,9 +24,16 @@ NOTES = StudyNotes(sample="Simulated golden study", estimator="TFP: ACF")
 def parts():
     columns = json.loads((FIXTURES / "main_table_columns.json").read_text(encoding="utf-8"))["columns"]
     table = build_main_table(columns, NOTES)
-    balance = pd.DataFrame({"variable": ["a", "b"] * 2, "sample": ["before"] * 2 + ["after"] * 2, "std_diff": [0.3, -0.2, 0.01, 0.02]})
+    balance = pd.DataFrame(
+        {"variable": ["a", "b"] * 2, "sample": ["before"] * 2 + ["after"] * 2, "std_diff": [0.3, -0.2, 0.01, 0.02]}
+    )
     figure = ReportFigure.from_figure("F6_love_plot", "Balance before and after matching", love_plot_figure(balance))
-    manifest = {"study": "demo", "spec_sha256": "ab" * 32, "seeds": {"study": 20170101}, "packages": ["numpy 2.4", "pandas 2.3"]}
+    manifest = {
+        "study": "demo",
+        "spec_sha256": "ab" * 32,
+        "seeds": {"study": 20170101},
+        "packages": ["numpy 2.4", "pandas 2.3"],
+    }
     return table, figure, manifest
 
 

@@ -48,12 +48,24 @@ def test_main_table_matches_the_committed_golden_csv():
 def test_main_table_layout():
     table = build_main_table(_golden_columns(), GOLDEN_NOTES)
     assert list(table.frame.columns) == [
-        "(1) Pooled OLS", "(2) TWFE DiD", "(3) + Industry × year FE",
-        "(4) Callaway-Sant'Anna", "(5) Matched DiD", "(6) TFP by cluster",
+        "(1) Pooled OLS",
+        "(2) TWFE DiD",
+        "(3) + Industry × year FE",
+        "(4) Callaway-Sant'Anna",
+        "(5) Matched DiD",
+        "(6) TFP by cluster",
     ]
     assert list(table.frame.index) == [
-        "Cluster membership", "(SE)", "Effect in %", "Firm FE", "Year FE",
-        "Industry × year FE", "N observations", "N firms", "N members", "Within R²",
+        "Cluster membership",
+        "(SE)",
+        "Effect in %",
+        "Firm FE",
+        "Year FE",
+        "Industry × year FE",
+        "N observations",
+        "N firms",
+        "N members",
+        "Within R²",
     ]
     col = table.frame["(2) TWFE DiD"]
     # 0.0231 / 0.0094 = 2.46 on t(1499): p = 0.014 -> two stars
@@ -82,7 +94,15 @@ def test_a_column_with_a_thin_dummy_is_suppressed_with_its_reason():
     [({"residual_df": 9}, "residual_df"), ({"n_members": 9}, "dummy_coverage"), ({"n_firms": 9}, "min_firms")],
 )
 def test_main_table_regression_rules(changes, code):
-    spec = {"label": "TWFE", "estimate": 0.02, "se": 0.01, "n_obs": 500, "n_firms": 100, "n_members": 30, "residual_df": 400}
+    spec = {
+        "label": "TWFE",
+        "estimate": 0.02,
+        "se": 0.01,
+        "n_obs": 500,
+        "n_firms": 100,
+        "n_members": 30,
+        "residual_df": 400,
+    }
     table = build_main_table([{**spec, **changes}], NOTES)
     assert table.frame.iloc[0, 0] == "x"
     assert reason_code(table.disclosure["suppressed_reason"].iloc[0]) == code
@@ -90,8 +110,13 @@ def test_main_table_regression_rules(changes, code):
 
 @pytest.mark.parametrize(
     "estimate, se, pvalue, expected",
-    [(0.02, 0.01, 0.009, "0.020***"), (0.02, 0.01, 0.04, "0.020**"), (0.02, 0.01, 0.09, "0.020*"),
-     (0.02, 0.01, 0.10, "0.020"), (-0.05, 0.01, 0.001, "-0.050***")],
+    [
+        (0.02, 0.01, 0.009, "0.020***"),
+        (0.02, 0.01, 0.04, "0.020**"),
+        (0.02, 0.01, 0.09, "0.020*"),
+        (0.02, 0.01, 0.10, "0.020"),
+        (-0.05, 0.01, 0.001, "-0.050***"),
+    ],
 )
 def test_stars_at_ten_five_one_percent(estimate, se, pvalue, expected):
     table = build_main_table([EffectColumn("A", estimate, se, pvalue=pvalue)], NOTES)
@@ -141,15 +166,31 @@ def test_known_truth_flows_through_the_main_table():
     from linearmodels.panel import PanelOLS
 
     data = _simulated_panel().set_index(["firm", "year"])
-    pooled = PanelOLS.from_formula("tfp ~ 1 + treated + TimeEffects", data).fit(cov_type="clustered", cluster_entity=True)
-    twfe = PanelOLS.from_formula("tfp ~ treated + EntityEffects + TimeEffects", data).fit(cov_type="clustered", cluster_entity=True)
+    pooled = PanelOLS.from_formula("tfp ~ 1 + treated + TimeEffects", data).fit(
+        cov_type="clustered", cluster_entity=True
+    )
+    twfe = PanelOLS.from_formula("tfp ~ treated + EntityEffects + TimeEffects", data).fit(
+        cov_type="clustered", cluster_entity=True
+    )
     n_firms = data.index.get_level_values("firm").nunique()
     n_members = int(data.groupby(level="firm")["ever"].first().sum())
     columns = [
-        EffectColumn(label, float(fit.params["treated"]), float(fit.std_errors["treated"]), pvalue=float(fit.pvalues["treated"]),
-                     n_obs=int(fit.nobs), n_firms=n_firms, n_members=n_members, fixed_effects=fe,
-                     r2_within=float(fit.rsquared_within) if label != "Pooled OLS" else None, residual_df=float(fit.df_resid))
-        for label, fit, fe in (("Pooled OLS", pooled, {"Year FE": True}), ("TWFE DiD", twfe, {"Firm FE": True, "Year FE": True}))
+        EffectColumn(
+            label,
+            float(fit.params["treated"]),
+            float(fit.std_errors["treated"]),
+            pvalue=float(fit.pvalues["treated"]),
+            n_obs=int(fit.nobs),
+            n_firms=n_firms,
+            n_members=n_members,
+            fixed_effects=fe,
+            r2_within=float(fit.rsquared_within) if label != "Pooled OLS" else None,
+            residual_df=float(fit.df_resid),
+        )
+        for label, fit, fe in (
+            ("Pooled OLS", pooled, {"Year FE": True}),
+            ("TWFE DiD", twfe, {"Firm FE": True, "Year FE": True}),
+        )
     ]
     table = build_main_table(columns, NOTES, decimals=4)
     b_pooled = float(table.frame.iloc[0, 0].rstrip("*"))
@@ -228,7 +269,9 @@ def _elasticities() -> pd.DataFrame:
         for ind, df in (("C10", 500.0), ("C28", 5.0)):
             rows.append((est, ind, "labour", 0.65 + shift, 0.02, 800, 120, df))
             rows.append((est, ind, "capital", 0.30 - shift / 2, 0.015, 800, 120, df))
-    return pd.DataFrame(rows, columns=["estimator", "industry", "term", "estimate", "se", "n_obs", "n_firms", "residual_df"])
+    return pd.DataFrame(
+        rows, columns=["estimator", "industry", "term", "estimate", "se", "n_obs", "n_firms", "residual_df"]
+    )
 
 
 def test_elasticity_table():
@@ -264,7 +307,9 @@ def test_balance_table():
             "n_control": [5000, 200, 5000, 9],
         }
     )
-    table = build_balance_table(balance, NOTES, off_support={"Members": 3, "Controls": 0}, variable_labels={"age": "Age"})
+    table = build_balance_table(
+        balance, NOTES, off_support={"Members": 3, "Controls": 0}, variable_labels={"age": "Age"}
+    )
     assert table.frame.loc["log_tfp"].tolist() == ["0.420", "0.031", "1.300", "1.020"]
     assert table.frame.loc["Age", "Std. diff. after"] == "x"
     assert table.frame.loc["Age", "Std. diff. before"] == "-0.200"
@@ -291,7 +336,13 @@ def _heterogeneity(size_large_members: int = 40) -> tuple[pd.DataFrame, pd.DataF
         }
     )
     tests = pd.DataFrame(
-        {"dimension": ["Size class", "Entry cohort"], "test": ["F", "F"], "statistic": [0.41, 0.12], "df": [2, 1], "pvalue": [0.664, 0.729]}
+        {
+            "dimension": ["Size class", "Entry cohort"],
+            "test": ["F", "F"],
+            "statistic": [0.41, 0.12],
+            "df": [2, 1],
+            "pvalue": [0.664, 0.729],
+        }
     )
     return effects, tests
 
@@ -348,8 +399,13 @@ def test_rules_change_the_outcome():
 
 def test_balance_table_accepts_the_matching_wide_layout():
     wide = pd.DataFrame(
-        {"covariate": ["log_tfp", "age"], "smd_before": [0.42, -0.2], "smd_after": [0.031, 0.01],
-         "var_ratio_before": [1.3, 0.8], "var_ratio_after": [1.02, 0.99]}
+        {
+            "covariate": ["log_tfp", "age"],
+            "smd_before": [0.42, -0.2],
+            "smd_after": [0.031, 0.01],
+            "var_ratio_before": [1.3, 0.8],
+            "var_ratio_after": [1.02, 0.99],
+        }
     )
     table = build_balance_table(wide, NOTES)
     assert table.frame.loc["log_tfp"].tolist() == ["0.420", "0.031", "1.300", "1.020"]

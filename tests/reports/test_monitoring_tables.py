@@ -68,12 +68,18 @@ def test_membership_table_suppresses_small_clusters_with_secondary(monitoring_in
     membership, panel = monitoring_inputs
     table = build_membership_table(membership, panel, NOTES)
     reasons = table.disclosure.set_index(["row", "column"])["suppressed_reason"]
-    small = [r for r in table.disclosure["row"].unique() if reason_code(reasons[(r, "Matched to accounts")]) == "min_firms"]
+    small = [
+        r for r in table.disclosure["row"].unique() if reason_code(reasons[(r, "Matched to accounts")]) == "min_firms"
+    ]
     assert small  # the simulated economy has clusters with < 10 members early on
     for row in small:
         assert table.frame.loc[tuple(row.split(" | ")), "SME share (%)"] == "x"
         year = row.split(" | ")[1]
-        hidden = [c for c in ("Catalisti", "Flux50", "VIL", ALL_CLUSTERS) if table.frame.loc[(c, year), "Matched to accounts"] == "x"]
+        hidden = [
+            c
+            for c in ("Catalisti", "Flux50", "VIL", ALL_CLUSTERS)
+            if table.frame.loc[(c, year), "Matched to accounts"] == "x"
+        ]
         assert len(hidden) >= 2  # never exactly one suppressed cell in the year's relation
     assert (table.frame["Members listed"] != "x").all()  # public lists
 
@@ -205,6 +211,31 @@ def test_pooled_industry_statistics_equal_the_replicated_panel(monitoring_inputs
     industries = mem[["cluster", "year", "nace2"]].drop_duplicates()
     idx = pd.MultiIndex.from_frame(mem[["cluster", "year"]].drop_duplicates().sort_values(["cluster", "year"]))
     fast = _pooled_industry_statistics(panel, industries, idx)
-    naive = cell_statistics(industries.merge(panel, on=["year", "nace2"]), ["cluster", "year"], "firm_id", "value_added").reindex(idx)
+    naive = cell_statistics(
+        industries.merge(panel, on=["year", "nace2"]), ["cluster", "year"], "firm_id", "value_added"
+    ).reindex(idx)
     for col in ("n_firms", "total", "top1", "top2_share", "remainder"):
         np.testing.assert_allclose(fast[col].to_numpy(float), naive[col].to_numpy(float), rtol=1e-12)
+
+
+def test_performance_table_checks_fte_dominance_too():
+    # VA spread evenly but one firm holds almost all FTE: VA per FTE and M3's VA total
+    # would reveal the dominated FTE total, so the members' cells are suppressed.
+    firms = [f"a{i}" for i in range(12)]
+    membership = pd.DataFrame(
+        {
+            "cluster": "A",
+            "firm_id": firms,
+            "member_type": "company",
+            "join_date": pd.Timestamp("2015-01-01"),
+            "leave_date": pd.NaT,
+        }
+    )
+    fte = np.r_[[5000.0], np.full(11, 10.0)]
+    panel = pd.DataFrame(
+        {"firm_id": firms, "year": 2016, "nace2": "10", "fte": fte, "value_added": np.full(12, 1e6), "tfp": 0.0}
+    )
+    table = build_performance_table(membership, panel, NOTES, years=[2016])
+    reasons = table.disclosure.set_index(["row", "column"])["suppressed_reason"]
+    assert reason_code(reasons[("A | 2016", "VA per FTE: members")]) == "dominance"
+    assert table.frame.loc[("A", "2016"), "TFP: members"] == "x"

@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from reports.disclosure import DisclosureRules
 from reports.errors import FirmIdentifierError, ReportError
 from reports.impact_tables import build_main_table, build_robustness_table
 from reports.notes import StudyNotes
 from reports.render import to_csv, to_latex, to_markdown, to_xlsx_bytes, write_table
 from reports.tables import CellGrid, PublishedTable
-from reports.disclosure import DisclosureRules
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 NOTES = StudyNotes(sample="Simulated golden study", estimator="TFP: ACF")
@@ -94,7 +94,11 @@ def test_write_table_writes_every_format_deterministically(tmp_path, main_table)
     a = write_table(main_table, tmp_path / "a")
     b = write_table(main_table, tmp_path / "b")
     assert [p.name for p in a] == [
-        "T3_main_effect.csv", "T3_main_effect.md", "T3_main_effect.tex", "T3_main_effect.xlsx", "T3_main_effect_disclosure.csv",
+        "T3_main_effect.csv",
+        "T3_main_effect.md",
+        "T3_main_effect.tex",
+        "T3_main_effect.xlsx",
+        "T3_main_effect_disclosure.csv",
     ]
     for pa, pb in zip(a, b):
         assert pa.read_bytes() == pb.read_bytes()
