@@ -11,6 +11,10 @@ Primary suppression
       largest to within p% (Hundepool et al., 2012, *Statistical Disclosure Control*,
       section 4.2.2, the p% rule for magnitude tables).
 
+    With the default k = 85% and p = 10% the p% rule never binds on its own: a
+    remainder below 10% of the largest contribution means the top two hold more than
+    90% of the cell. It is kept because the study spec may loosen k.
+
     Contributions are summed per firm within a cell first and taken in absolute value,
     so a firm with several rows counts once and negative magnitudes (losses) dominate
     as much as positive ones.

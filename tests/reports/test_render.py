@@ -125,3 +125,34 @@ def test_published_table_validates_its_cells():
         PublishedTable("t", "T", pd.DataFrame({"a": [1.0]}), "", comp)
     with pytest.raises(ReportError, match="table name"):
         PublishedTable("bad name", "T", pd.DataFrame({"a": ["1"]}), "", comp)
+
+
+def test_bytes_are_identical_in_a_fresh_interpreter(main_table):
+    """Another process (other hash seed, fresh caches) writes the same XLSX and figure bytes."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    from reports.figures import figure_bytes, love_plot_figure
+
+    balance = "pd.DataFrame({'variable': ['a', 'b'] * 2, 'sample': ['before'] * 2 + ['after'] * 2, 'std_diff': [0.3, -0.2, 0.01, 0.02]})"
+    script = (
+        "import hashlib, json, sys; import pandas as pd\n"
+        "from reports.impact_tables import build_main_table\n"
+        "from reports.notes import StudyNotes\n"
+        "from reports.render import to_xlsx_bytes\n"
+        "from reports.figures import figure_bytes, love_plot_figure\n"
+        f"cols = json.loads(open({str(FIXTURES / 'main_table_columns.json')!r}, encoding='utf-8').read())['columns']\n"
+        "t = build_main_table(cols, StudyNotes(sample='Simulated golden study', estimator='TFP: ACF'))\n"
+        f"f = love_plot_figure({balance})\n"
+        "print(hashlib.sha256(to_xlsx_bytes(t)).hexdigest(), hashlib.sha256(figure_bytes(f, 'svg')).hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    xlsx_hash, svg_hash = out.stdout.split()
+    assert xlsx_hash == hashlib.sha256(to_xlsx_bytes(main_table)).hexdigest()
+    local = love_plot_figure(
+        pd.DataFrame({"variable": ["a", "b"] * 2, "sample": ["before"] * 2 + ["after"] * 2, "std_diff": [0.3, -0.2, 0.01, 0.02]})
+    )
+    assert svg_hash == hashlib.sha256(figure_bytes(local, "svg")).hexdigest()
