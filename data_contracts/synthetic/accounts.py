@@ -100,17 +100,16 @@ def build_accounts(config: SimulationConfig, industries: pd.DataFrame, firms: Fi
     always = np.ones(n_rows, dtype=bool)
     reported_1003 = full | (rng.random(n_rows) < 0.9)
 
-    # Closing dates from a small lookup of (year, fiscal-year end) combinations.
-    fye_code = firms.fye_month[firm] * 32 + firms.fye_day[firm]
-    combos, inverse = np.unique(year * 1000 + fye_code, return_inverse=True)
-    combo_year = years[combos // 1000]
-    combo_month, combo_day = np.divmod(combos % 1000, 32)
-    combo_text = np.array([f"{y:04d}-{m:02d}-{d:02d}" for y, m, d in
-                           zip(combo_year, combo_month, combo_day)], dtype=object)
+    # Closing dates from a small lookup of (year, fiscal-year end) combinations:
+    # one Python string per combination, shared by all filings that use it.
+    ends, fye_code = np.unique(firms.fye_month * 32 + firms.fye_day, return_inverse=True)
+    combo_text = np.array([f"{y:04d}-{e // 32:02d}-{e % 32:02d}" for y in years for e in ends],
+                          dtype=object)
+    closing_date = combo_text[year * len(ends) + fye_code.ravel()[firm]]
 
     columns = {
         "enterprise_number": numbers[firm],
-        "closing_date": combo_text[inverse],
+        "closing_date": closing_date,
         "months": months,
         "model": models,
         "nace": firms.nace[firm],
@@ -133,7 +132,8 @@ def build_accounts(config: SimulationConfig, industries: pd.DataFrame, firms: Fi
         "9087": fte,
         "1003": np.where(reported_1003, fte, np.nan),
     }
-    frame = pd.DataFrame(columns)
+    assert tuple(columns) == ACCOUNTS_WIDE_COLUMNS
+    frame = pd.DataFrame(columns, copy=False)
     # Real annual quantities exactly as the study derives them from the rounded
     # euro amounts (the ground truth the pipeline must reproduce).
     derived = {
@@ -141,4 +141,4 @@ def build_accounts(config: SimulationConfig, industries: pd.DataFrame, firms: Fi
         "capital_real": capital / p_inv,
         "materials_real": materials / p_int / period,
     }
-    return frame[list(ACCOUNTS_WIDE_COLUMNS)], FirmYearIndex(firm=firm, year=year, derived=derived)
+    return frame, FirmYearIndex(firm=firm, year=year, derived=derived)
