@@ -46,7 +46,7 @@ def fit_acf(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = None
     if theta0 is not None or cfg.theta0 is not None:
         # a start given by the user (or a bootstrap replication): prodest's single search
         start = np.asarray(theta0 if theta0 is not None else cfg.theta0, float)
-        theta, obj, ok, msg = minimise(moments, start, cfg.xtol, cfg.max_nfev)
+        theta, obj, ok, msg = minimise(moments, start, cfg.xtol, cfg.max_nfev, moments.jacobian)
     else:
         theta, obj, ok, msg = _search_roots(
             moments, _default_starts(panel, x), phir, cfg,
@@ -88,18 +88,60 @@ def _default_starts(panel: PanelArrays, x: np.ndarray) -> list[np.ndarray]:
     return starts
 
 
-def _moments(xr, lx, phir, lphi, free_like, w):
-    """Cholesky-scaled sample moments ``L' Z' xi(theta)`` with ``L L' = W = (Z'Z)^-1 / N``."""
-    z = np.hstack([lx[:, free_like], xr[:, ~free_like]])
-    zw = z * w[:, None]
-    chol = np.linalg.cholesky(np.linalg.inv(zw.T @ z) / w.sum())
+class _Moments:
+    """Cholesky-scaled sample moments ``L' Z' xi(theta)`` (``L L' = W = (Z'Z)^-1 / N``) and
+    their analytic Jacobian.
 
-    def moments(theta: np.ndarray) -> np.ndarray:
-        omega = phir - xr @ theta
-        xi = project_out(poly3(lphi - lx @ theta), omega, w)
-        return chol.T @ (zw.T @ xi)
+    ``xi = M(theta) omega(theta)``, with ``M`` the residual-maker of the cubic in
+    ``omega_lag(theta)``.  Differentiating (the cubic is in the standardised lag, whose centre
+    and scale can be held fixed because they do not change the spanned space):
+    ``dxi = M (domega - dP g) - P (P'WP)^-1 dP' W xi``.
+    """
 
-    return moments
+    def __init__(self, xr, lx, phir, lphi, free_like, w):
+        z = np.hstack([lx[:, free_like], xr[:, ~free_like]])
+        zw = z * w[:, None]
+        chol = np.linalg.cholesky(np.linalg.inv(zw.T @ z) / w.sum())
+        self.a = chol.T @ zw.T
+        self.xr, self.lx, self.phir, self.lphi, self.w = xr, lx, phir, lphi, w
+        self._theta = None
+
+    def _update(self, theta: np.ndarray) -> None:
+        if self._theta is not None and np.array_equal(theta, self._theta):
+            return
+        ol = self.lphi - self.lx @ theta
+        mu, sd = ol.mean(), ol.std()
+        sd = sd if sd > 0 else 1.0
+        zs = (ol - mu) / sd
+        zs2 = zs * zs
+        p = np.column_stack([np.ones_like(zs), zs, zs2, zs2 * zs])
+        pw = p * self.w[:, None]
+        gram = pw.T @ p
+        omega = self.phir - self.xr @ theta
+        g = np.linalg.solve(gram, pw.T @ omega)
+        self._theta = theta.copy()
+        self.p, self.pw, self.gram, self.g, self.sd, self.zs = p, pw, gram, g, sd, zs
+        self.xi = omega - p @ g
+
+    def __call__(self, theta: np.ndarray) -> np.ndarray:
+        self._update(theta)
+        return self.a @ self.xi
+
+    def jacobian(self, theta: np.ndarray) -> np.ndarray:
+        self._update(theta)
+        p, pw, gram, g, sd, zs = self.p, self.pw, self.gram, self.g, self.sd, self.zs
+        dpdz_g = g[1] + 2 * g[2] * zs + 3 * g[3] * zs * zs  # d(P g)/dz
+        u = -self.xr + (dpdz_g / sd)[:, None] * self.lx  # domega - dP g, one column per theta
+        t1 = u - p @ np.linalg.solve(gram, pw.T @ u)
+        wxi = self.w * self.xi
+        dpdz = np.column_stack([np.zeros_like(zs), np.ones_like(zs), 2 * zs, 3 * zs * zs])
+        dpt_wxi = -(dpdz.T @ (self.lx * wxi[:, None])) / sd  # dP_j' W xi, 4 x p
+        t2 = p @ np.linalg.solve(gram, dpt_wxi)
+        return self.a @ (t1 - t2)
+
+
+def _moments(xr, lx, phir, lphi, free_like, w) -> _Moments:
+    return _Moments(xr, lx, phir, lphi, free_like, w)
 
 
 def acf_criterion(panel: PanelArrays, cfg: FitConfig, theta: np.ndarray) -> float:
@@ -126,7 +168,7 @@ def _search_roots(moments, starts, phir, cfg, overid):
     and the message says so.
     """
     root_tol = 1e-12 * max(float(np.var(phir)), 1e-12)
-    found = [minimise(moments, s, cfg.xtol, cfg.max_nfev) for s in starts]
+    found = [minimise(moments, s, cfg.xtol, cfg.max_nfev, moments.jacobian) for s in starts]
     ok = [f for f in found if f[2]]
     if not ok:
         return found[0]

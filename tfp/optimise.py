@@ -15,9 +15,16 @@ from scipy.optimize import least_squares
 
 
 def minimise(
-    residuals: Callable[[np.ndarray], np.ndarray], theta0: np.ndarray, xtol: float, max_nfev: int | None
+    residuals: Callable[[np.ndarray], np.ndarray],
+    theta0: np.ndarray,
+    xtol: float,
+    max_nfev: int | None,
+    jac: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, float, bool, str]:
-    """Minimise ``|residuals(theta)|^2``; returns (theta, objective, converged, message)."""
+    """Minimise ``|residuals(theta)|^2``; returns (theta, objective, converged, message).
+
+    ``jac``, if given, is the analytic Jacobian of ``residuals`` (else finite differences).
+    """
 
     def safe(theta: np.ndarray) -> np.ndarray:
         r = residuals(theta)
@@ -25,8 +32,8 @@ def minimise(
         return np.where(np.isfinite(r), r, 1e150)
 
     try:
-        sol = least_squares(safe, theta0, method="lm", xtol=xtol, ftol=xtol, gtol=xtol,
-                            max_nfev=max_nfev or 200 * (len(theta0) + 1))
+        sol = least_squares(safe, theta0, jac=jac if jac is not None else "2-point", method="lm",
+                            xtol=xtol, ftol=xtol, gtol=xtol, max_nfev=max_nfev or 200 * (len(theta0) + 1))
     except (np.linalg.LinAlgError, ValueError) as exc:
         return np.full(len(theta0), np.nan), np.nan, False, f"optimiser failed: {exc}"
     r = residuals(sol.x)
