@@ -100,3 +100,98 @@ def pick(frames: Sequence[pd.DataFrame], specification: str) -> pd.DataFrame:
     if len(found) != 1:
         raise KeyError(f"expected one estimate for specification {specification!r}, found {len(found)}")
     return found[0]
+
+
+# --- records: published tables stored as assets, rebuilt for the HTML report -------------
+
+def table_record(table: PublishedTable) -> pd.DataFrame:
+    """The table as a flat frame whose ``attrs`` carry what rebuilding it needs."""
+    flat = table.to_frame()
+    flat.attrs.update({
+        "name": table.name, "title": table.title, "footnote": table.footnote,
+        "index_levels": int(table.frame.index.nlevels),
+        "disclosure": table.disclosure.astype(object).where(table.disclosure.notna(), None).to_dict(orient="list"),
+    })
+    return flat
+
+
+def table_from_record(record: pd.DataFrame) -> PublishedTable:
+    """Inverse of :func:`table_record` (after a Parquet round trip)."""
+    levels = int(record.attrs["index_levels"])
+    frame = record.set_index(list(record.columns[:levels]))
+    if levels == 1:
+        frame.index = frame.index.astype(str)
+    disclosure = pd.DataFrame(record.attrs["disclosure"])
+    return PublishedTable(name=record.attrs["name"], title=record.attrs["title"], frame=frame.astype(str),
+                          footnote=record.attrs["footnote"], disclosure=disclosure)
+
+
+# --- aggregates behind the tables and figures ---------------------------------------------
+
+PROFILE_VARIABLES: dict[str, str] = {
+    "fte": "Employment (FTE)", "va": "Value added (EUR, real)", "va_per_fte": "Value added per FTE (EUR)",
+    "capital_per_fte": "Capital per FTE (EUR)", "log_tfp": "Log TFP", "age": "Age (years)",
+    "foreign_owned": "Foreign owned (share)",
+}
+
+
+def pre_membership_firms(panel: pd.DataFrame, reference_year: int | None = None) -> pd.DataFrame:
+    """One row per firm before membership (T1, F5).
+
+    Members are measured in the year before they join; non-members in the reference
+    year (default: the year before the first cohort joins), so that nobody is yet a
+    member when measured.
+    """
+    members = panel.loc[(panel["member"] == 1) & (panel["year"] == panel["first_join_year"] - 1)]
+    if reference_year is None:
+        reference_year = int(panel.loc[panel["member"] == 1, "first_join_year"].min()) - 1
+    others = panel.loc[(panel["member"] == 0) & (panel["year"] == reference_year)]
+    firms = pd.concat([members, others], ignore_index=True)
+    firms = firms.assign(va_per_fte=firms["va"] / firms["fte"], capital_per_fte=firms["capital"] / firms["fte"],
+                         foreign_owned=firms["foreign_owned"].astype(float))
+    cols = ["enterprise_number", "member", "nace2", *PROFILE_VARIABLES, "log_fte", "log_capital", "tfp_growth"]
+    return firms[list(dict.fromkeys(cols))].sort_values("enterprise_number", kind="stable").reset_index(drop=True)
+
+
+TERM_NAMES = {"log_fte": "labour", "log_capital": "capital"}
+
+
+def elasticities_for_table(elasticities: pd.DataFrame) -> pd.DataFrame:
+    """Tidy elasticities of every estimator in the layout of T2."""
+    frame = elasticities.loc[elasticities["term"].isin(list(TERM_NAMES))]
+    return pd.DataFrame({
+        "estimator": frame["estimator"].map(lambda m: TFP_SHORT_NAMES.get(m, m)),
+        "industry": frame["group"].astype(str),
+        "term": frame["term"].map(TERM_NAMES),
+        "estimate": frame["estimate"].astype(float),
+        "se": frame["std_error"].astype(float),
+        "n_obs": frame["n_obs"].astype("int64"),
+        "n_firms": frame["n_firms"].astype("int64"),
+        "residual_df": (frame["n_obs"] - frame["n_firms"]).astype(float),
+    }).reset_index(drop=True)
+
+
+TFP_SHORT_NAMES = {"ols": "OLS", "fe": "FE", "op": "OP", "lp": "LP", "acf": "ACF", "wrdg": "Wooldridge",
+                   "cost_share": "Cost share", "labour_productivity": "Labour productivity"}
+
+
+def matched_paths(stacked: pd.DataFrame) -> pd.DataFrame:
+    """Weighted mean log TFP by event time, members vs matched controls (F3)."""
+    frame = stacked.assign(wy=stacked["weight"] * stacked["log_tfp"])
+    g = frame.groupby(["event_time", "treated"])
+    out = pd.DataFrame({"tfp": g["wy"].sum() / g["weight"].sum(), "n_firms": g["enterprise_number"].nunique()})
+    out = out.reset_index()
+    out["group"] = out["treated"].map({1: "Members", 0: "Matched controls"})
+    return out[["event_time", "group", "tfp", "n_firms"]].sort_values(["group", "event_time"], kind="stable").reset_index(drop=True)
+
+
+def employment_totals(panel: pd.DataFrame) -> pd.DataFrame:
+    """FTE and value added by year, (ever-)members vs the economy (F4)."""
+    def totals(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+        g = frame.groupby("year")
+        return pd.DataFrame({"fte": g["fte"].sum(), "value_added": g["va"].sum(),
+                             "n_firms": g["enterprise_number"].nunique()}).reset_index().assign(group=label)
+
+    out = pd.concat([totals(panel, "Economy"), totals(panel.loc[panel["member"] == 1], "Members")], ignore_index=True)
+    return out[["year", "group", "fte", "value_added", "n_firms"]]
+

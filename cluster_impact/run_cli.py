@@ -29,6 +29,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     run.set_defaults(func=_run)
 
+    rep = subparsers.add_parser(
+        "reproduce",
+        help="re-run a published study from its manifest and compare every output",
+        description=(
+            "Re-run the study recorded in MANIFEST and compare every output's SHA-256. "
+            "Exit 0 with one line when all outputs are identical; otherwise print what "
+            "differs (study keys, edited files, table cells) and exit 1. Inputs whose "
+            "hashes differ from the manifest are refused before any compute (exit 1)."
+        ),
+    )
+    rep.add_argument("manifest", help="manifest.json beside the published outputs")
+    rep.add_argument("--inputs", default=None, help="folder holding the input files by name")
+    rep.add_argument("--study", default=None, help="study file (default: the one the manifest names)")
+    rep.add_argument("--allow-changed-inputs", action="store_true",
+                     help="recompute even if input hashes differ, to see what changes")
+    rep.set_defaults(func=_reproduce)
+
 
 def _run(args: argparse.Namespace) -> int:
     from cluster_impact.runner import run_study
@@ -47,3 +64,16 @@ def _run(args: argparse.Namespace) -> int:
             print(f"  {sub}/: {len(names)} files ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})")
     print(f"  manifest: {Path(outcome.manifest_path).name} (Dagster run {outcome.run_id})")
     return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from cluster_impact.reproduce import InputMismatchError, reproduce
+
+    try:
+        outcome = reproduce(args.manifest, inputs_dir=args.inputs, study_file=args.study,
+                            allow_changed_inputs=args.allow_changed_inputs)
+    except (InputMismatchError, StudySpecError, FileNotFoundError) as exc:
+        print(f"cluster-impact reproduce: {exc}", file=sys.stderr)
+        return 1
+    print(outcome.report())
+    return 0 if outcome.identical else 1

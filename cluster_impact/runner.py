@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import pandas as pd
 
 from cluster_impact.manifest import build_manifest, write_manifest
 from cluster_impact.study import load_study
+
+#: Called with the ``raw_inputs`` frame (kind, name, path, sha256, bytes) after the
+#: inputs are resolved and hashed, before any estimation; raising stops the run.
+InputCheck = Callable[[pd.DataFrame], None]
 
 
 @dataclass(frozen=True)
@@ -34,33 +39,46 @@ def _all_definitions():  # imported lazily: Dagster is slow to import
     return dg, assets, checks
 
 
+def _empty_folder(path: Path) -> None:
+    """Remove what an earlier run left, so stale files are not hashed into the manifest."""
+    if path.exists():
+        for child in path.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    path.mkdir(parents=True, exist_ok=True)
+
+
 def run_study(
     study_file: str | Path,
     out_dir: str | Path,
     *,
     storage_dir: str | Path | None = None,
     input_dir: str | Path | None = None,
+    check_inputs: InputCheck | None = None,
     log_level: str = "WARNING",
 ) -> StudyRun:
     """Materialise every asset of the study and write ``manifest.json`` into ``out_dir``.
 
-    Intermediate firm-level assets go to ``storage_dir`` (a temporary folder, removed
-    afterwards, unless given), never into ``out_dir``, which only receives published,
-    disclosure-controlled files.
+    The run has two phases: first the raw inputs are resolved (or simulated, for a
+    demo study) and hashed, and ``check_inputs`` may refuse them; then every other
+    asset is materialised. Intermediate firm-level assets go to ``storage_dir`` (a
+    temporary folder, removed afterwards, unless given), never into ``out_dir``,
+    which only receives published, disclosure-controlled files.
+
+    Parameters
+    ----------
+    input_dir
+        For studies with input files: read each file by its name from this folder
+        instead of the paths in the study file (auditors' ``--inputs``).
     """
     from pipelines.defs.resources import default_resources
 
     study_file = Path(study_file).resolve()
     out_dir = Path(out_dir).resolve()
     spec = load_study(study_file)  # fail on a bad spec before any compute
-    if out_dir.exists():
-        # Stale files from an earlier run would be hashed into the manifest.
-        for child in out_dir.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _empty_folder(out_dir)
     scratch = None
     if storage_dir is None:
         scratch = tempfile.mkdtemp(prefix="cluster-impact-")
@@ -71,29 +89,34 @@ def run_study(
             study_file=str(study_file),
             publish_dir=str(out_dir),
             storage_dir=str(Path(storage_dir) / "assets"),
-            data_dir=str(input_dir) if input_dir is not None else str(Path(storage_dir) / "data"),
+            data_dir=str(Path(storage_dir) / "data"),
+            input_dir=str(input_dir) if input_dir is not None else None,
         )
-        result = dg.materialize(
-            [*assets, *checks],
+        common = dict(
             resources=resources,
-            tags={"cluster_impact/study": spec.name},
+            tags={"cluster_impact/study": spec.name, "cluster_impact/manifest": str(out_dir / "manifest.json")},
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             raise_on_error=True,
         )
-        raw: pd.DataFrame = result.output_for_node("raw_inputs")
+        everything = [*assets, *checks]
+        first = dg.materialize(everything, selection=dg.AssetSelection.assets("raw_inputs"), **common)
+        raw: pd.DataFrame = first.output_for_node("raw_inputs")
+        if check_inputs is not None:
+            check_inputs(raw)
+        rest = dg.AssetSelection.all() - dg.AssetSelection.assets("raw_inputs")
+        result = dg.materialize(everything, selection=rest, **common)
         recon: pd.DataFrame = result.output_for_node("validated_inputs", "input_reconciliation")
         inputs_frame = raw.merge(recon[["kind", "rows_read"]], on="kind", how="left", validate="one_to_one")
         inputs = [
             {"kind": r.kind, "name": r.name, "sha256": r.sha256, "rows": int(r.rows_read), "bytes": int(r.bytes)}
             for r in inputs_frame.itertuples(index=False)
         ]
+        seeds = {"study": spec.seed}
+        if spec.inputs.demo is not None:
+            seeds["demo_inputs"] = spec.inputs.demo.seed
         manifest = build_manifest(
-            out_dir=out_dir,
-            study_file=study_file,
-            study_name=spec.name,
-            seeds={"study": spec.seed, **({"demo_inputs": spec.inputs.demo.seed} if spec.inputs.demo else {})},
-            inputs=inputs,
-            run_id=result.run_id,
+            out_dir=out_dir, study_file=study_file, study_name=spec.name, seeds=seeds,
+            inputs=inputs, run_id=result.run_id,
         )
         path = write_manifest(manifest, out_dir)
         return StudyRun(out_dir=out_dir, manifest_path=path, run_id=result.run_id, manifest=manifest)

@@ -37,6 +37,8 @@ class DemoInputs(_Strict):
     true_effect: float = 0.025
     effect_growth: float = 0.0
     dip_selection: bool = False
+    member_share: float = Field(0.009, gt=0, lt=0.5)
+    """Share of simulated firms that become member companies (Flanders: under 1%)."""
 
 
 class FileInputs(_Strict):

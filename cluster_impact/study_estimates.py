@@ -32,10 +32,12 @@ def _row(**values: object) -> pd.DataFrame:
         row["pvalue"] = float(2 * (stats.t.sf(abs(z), df) if df else stats.norm.sf(abs(z))))
     crit = float(stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975))
     row["ci_lower"], row["ci_upper"] = est - crit * se, est + crit * se
-    frame = pd.DataFrame([row], columns=list(ESTIMATE_COLUMNS))
     for col in ("firm_fe", "year_fe", "industry_year_fe"):
-        frame[col] = frame[col].fillna(False).astype(bool)
-    return frame
+        row[col] = bool(row[col])
+    row["control_group"] = row["control_group"] or ""
+    for col in ("df", "r2_within", "residual_df"):
+        row[col] = np.nan if row[col] is None else float(row[col])
+    return pd.DataFrame([row], columns=list(ESTIMATE_COLUMNS))
 
 
 def _counts(frame: pd.DataFrame, id: str = FIRM) -> dict[str, int]:

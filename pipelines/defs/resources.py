@@ -30,6 +30,8 @@ class StudyResource(dg.ConfigurableResource):
     """Where simulated demo inputs are written (ignored for studies with input files)."""
     publish_dir: str = os.environ.get("CLUSTER_IMPACT_OUT", str(PROJECT_ROOT / "outputs"))
     """Where published tables (``tables/``) and figures (``figures/``) are written."""
+    input_dir: str = ""
+    """If set, input files named in the study are read from this folder instead (audits)."""
 
     def spec(self) -> StudySpec:
         return load_study(self.study_file)
@@ -42,6 +44,10 @@ class StudyResource(dg.ConfigurableResource):
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def report_path(self) -> Path:
+        Path(self.publish_dir).mkdir(parents=True, exist_ok=True)
+        return Path(self.publish_dir) / "report.html"
+
     def figures_dir(self) -> Path:
         path = Path(self.publish_dir) / "figures"
         path.mkdir(parents=True, exist_ok=True)
@@ -53,6 +59,7 @@ def default_resources(
     publish_dir: str | None = None,
     storage_dir: str | None = None,
     data_dir: str | None = None,
+    input_dir: str | None = None,
 ) -> dict[str, object]:
     """Resources for a run; ``None`` keeps each documented default."""
     study_kwargs: dict[str, str] = {}
@@ -62,6 +69,8 @@ def default_resources(
         study_kwargs["publish_dir"] = str(publish_dir)
     if data_dir is not None:
         study_kwargs["data_dir"] = str(data_dir)
+    if input_dir is not None:
+        study_kwargs["input_dir"] = str(input_dir)
     return {
         "study": StudyResource(**study_kwargs),
         "io_manager": ParquetIOManagerFactory(base_path=storage_dir or _default_storage()),

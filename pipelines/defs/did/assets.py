@@ -6,6 +6,8 @@ import dagster as dg
 import pandas as pd
 
 import did
+from cluster_impact import heterogeneity
+from cluster_impact import publication as pub
 from cluster_impact import study_estimates as est
 from pipelines.defs.resources import StudyResource
 from pipelines.metadata import frame_metadata
@@ -74,3 +76,25 @@ def event_study(study: StudyResource, analysis_panel: pd.DataFrame) -> dg.Output
 def cluster_tfp_did(analysis_panel: pd.DataFrame, firm_tfp_by_cluster: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     panel = analysis_panel.drop(columns="log_tfp").merge(firm_tfp_by_cluster, on=["enterprise_number", "year"])
     return _estimate_output(est.twfe_estimate(panel, specification="twfe_cluster_tfp", label="TFP by cluster"))
+
+
+@dg.multi_asset(
+    group_name=GROUP,
+    code_version="1",
+    outs={
+        "heterogeneity_effects": dg.AssetOut(description="Membership effect by entry cohort, size class and cluster (one interacted TWFE per dimension)."),
+        "heterogeneity_tests": dg.AssetOut(description="Wald tests that the effect is equal across entry cohorts, size classes and clusters."),
+    },
+)
+def heterogeneity_estimates(analysis_panel: pd.DataFrame):
+    effects, tests = heterogeneity.heterogeneity(analysis_panel)
+    yield dg.Output(effects, output_name="heterogeneity_effects", metadata=frame_metadata(effects))
+    yield dg.Output(tests, output_name="heterogeneity_tests", metadata=frame_metadata(tests))
+
+
+@dg.asset(group_name=GROUP, code_version="1", description="The membership effect across TFP estimators, control groups and samples (T6).")
+def robustness_estimates(analysis_panel: pd.DataFrame, tfp_by_estimator: pd.DataFrame,
+                         callaway_santanna: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    labels = {m: pub.TFP_SHORT_NAMES[m] for m in (c.removeprefix("log_tfp_") for c in tfp_by_estimator.columns[2:])}
+    rows = heterogeneity.robustness_rows(analysis_panel, tfp_by_estimator, labels, callaway_santanna)
+    return dg.Output(rows, metadata=frame_metadata(rows))

@@ -27,6 +27,7 @@ def _demo_config(spec) -> synthetic.SimulationConfig:
         true_effect=demo.true_effect,
         effect_growth=demo.effect_growth,
         dip_selection=demo.dip_selection,
+        member_share=demo.member_share,
     )
 
 
@@ -40,6 +41,8 @@ def raw_inputs(study: StudyResource) -> dg.Output[pd.DataFrame]:
         files = spec.inputs.files
         base = study.study_dir()
         paths = {kind: (base / getattr(files, kind)).resolve() for kind in ("accounts", "membership", "deflators")}
+        if study.input_dir:
+            paths = {kind: Path(study.input_dir) / path.name for kind, path in paths.items()}
     rows = []
     for kind in ("accounts", "membership", "deflators"):
         path = Path(paths[kind])

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 import tfp
+from cluster_impact import heterogeneity
 from cluster_impact.analysis_panel import build_analysis_panel, cluster_classification
 from pipelines.defs.resources import StudyResource
 from pipelines.metadata import frame_metadata
@@ -65,3 +66,20 @@ def tfp_recovery(analysis_panel: pd.DataFrame, demo_ground_truth: pd.DataFrame) 
     corr = float(joined["log_tfp_estimated"].corr(joined["log_tfp_true"])) if len(joined) > 2 else float("nan")
     out = pd.DataFrame([{"n_firm_years": len(joined), "correlation": corr}])
     return dg.Output(out, metadata=frame_metadata(out, correlation=corr))
+
+
+@dg.multi_asset(
+    group_name=GROUP,
+    code_version="1",
+    outs={
+        "elasticities_by_estimator": dg.AssetOut(description="Production-function elasticities by industry for every estimator of the robustness grid (T2)."),
+        "tfp_by_estimator": dg.AssetOut(description="Log TFP per firm-year from every estimator of the robustness grid, plus cost-share TFP and labour productivity."),
+    },
+)
+def tfp_robustness(study: StudyResource, firm_year_panel: pd.DataFrame):
+    spec = study.spec()
+    methods = list(dict.fromkeys([*spec.tfp.robustness_methods, "labour_productivity"]))
+    variants, elasticities = heterogeneity.tfp_variants(
+        firm_year_panel, methods, min_obs=spec.tfp.min_obs, seed=spec.seed, pf_columns=PF_COLUMNS)
+    yield dg.Output(elasticities, output_name="elasticities_by_estimator", metadata=frame_metadata(elasticities))
+    yield dg.Output(variants, output_name="tfp_by_estimator", metadata=frame_metadata(variants, preview=False))
