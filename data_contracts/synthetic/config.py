@@ -144,8 +144,10 @@ class SimulationConfig:
         return range(self.first_year, self.last_year + 1)
 
 
-#: The embedded demo: 36,000 firms filing 2012-2024 (about 330 member companies,
-#: under 1% of firms), true effect +0.025 from the joining year on, selection on
-#: persistent productivity and size only. Sized so the whole study runs in a few
-#: minutes on two cores and two-way fixed effects recover the effect within 0.01.
+#: The embedded demo: 40,000 firms filing 2012-2024 (about 337,000 filings; 380
+#: member companies with accounts, 0.95% of firms, holding about 14% of FTE and 18%
+#: of value added; value added per FTE about 1.25 times the average), true effect
+#: +0.025 from the joining year on, selection on persistent productivity and size
+#: only. Sized so the whole study runs in a few minutes on two cores; two-way fixed
+#: effects of true log TFP on membership give 0.0289 (tested: within 0.01).
 DEMO = SimulationConfig()

@@ -81,6 +81,20 @@ def _long_log(log: pd.DataFrame, filing: np.ndarray, rubric: np.ndarray) -> pd.D
     return merged[[*log.columns, "filing"]].reset_index(drop=True)
 
 
+def _deposit_dates(clean: pd.DataFrame, log: pd.DataFrame, n_rows: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """ISO deposit dates of the (possibly extended) accounts rows; corrections come later."""
+    closing = pd.to_datetime(clean["closing_date"], format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
+    deposit = np.empty(n_rows, dtype="datetime64[D]")
+    deposit[:len(clean)] = closing + rng.integers(90, 213, size=len(clean)).astype("timedelta64[D]")
+    duplicates = log[log["defect"] == "duplicate_filing"]
+    if len(duplicates):
+        source = duplicates["row"].to_numpy(dtype=np.int64)
+        target = duplicates["related_row"].to_numpy(dtype=np.int64)
+        deposit[target] = deposit[source] + rng.integers(30, 305, size=len(source)).astype("timedelta64[D]")
+    return np.datetime_as_string(deposit, unit="D").astype(object)
+
+
 def write_raw_files(
     population: SyntheticPopulation,
     out_dir: str | Path,
@@ -94,6 +108,7 @@ def write_raw_files(
     encoding: str = "utf-8",
     defects: Mapping[str, float] | None = None,
     seed: int = 0,
+    deposit_dates: bool = False,
 ) -> dict[str, Path]:
     """Write accounts, membership list and deflators as raw input files.
 
@@ -121,7 +136,12 @@ def write_raw_files(
         ``extra_header_row`` (any positive rate: a title line above the header of
         the ``.xlsx`` file). Each defect hits distinct rows.
     seed : int
-        Seed of the defect draws.
+        Seed of the defect draws (and of the deposit dates).
+    deposit_dates : bool
+        Add an extra ``deposit_date`` column (after the canonical ones): the day
+        the filing was deposited, 3 to 7 months after the closing date, and for a
+        corrected duplicate filing 1 to 10 months after the filing it corrects.
+        Without it, a correction is recognisable only by coming later in the file.
 
     Returns
     -------
@@ -153,11 +173,17 @@ def write_raw_files(
     rng = np.random.default_rng(seed)
 
     accounts, account_log = inject_account_defects(population.accounts, rates, rng)
+    deposit = _deposit_dates(population.accounts, account_log, len(accounts), rng) \
+        if deposit_dates else None
     if accounts_layout == "long":
         accounts, filing = accounts_to_long(accounts)
         account_log = _long_log(account_log, filing, accounts["rubric"].to_numpy())
+        if deposit is not None:
+            accounts["deposit_date"] = deposit[filing]
     else:
         account_log = account_log.assign(filing=account_log["row"])
+        if deposit is not None:
+            accounts["deposit_date"] = deposit
     members, member_log = inject_membership_defects(population.membership, rates, rng)
 
     suffix = "_long" if accounts_layout == "long" else ""

@@ -49,13 +49,13 @@ def test_clean_files_pass_and_reproduce_the_truth(population, tmp_path, layout, 
                                joined.loc[reported, "materials_real"], rtol=1e-9)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_quarantine_matches_the_defect_log(population, tmp_path, fmt):
+@pytest.mark.parametrize("fmt, deposit_dates", [("csv", False), ("parquet", False), ("csv", True)])
+def test_quarantine_matches_the_defect_log(population, tmp_path, fmt, deposit_dates):
     rates = {"bad_check_digit": 0.02, "other_spelling": 0.03, "duplicate_filing": 0.01,
              "negative_employment": 0.01, "unknown_nace": 0.015, "missing_required": 0.012,
              "wrong_type": 0.01, "leave_before_join": 0.05, "extra_header_row": 1.0}
     paths = write_raw_files(population, tmp_path, accounts_format=fmt, membership_format="xlsx",
-                            defects=rates, seed=8)
+                            defects=rates, seed=8, deposit_dates=deposit_dates)
     log = read_defect_log(paths["defects"])
     for kind, reader in (("accounts", dc.read_accounts), ("membership", dc.read_membership)):
         result = reader(paths[kind])

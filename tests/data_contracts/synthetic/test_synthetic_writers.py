@@ -221,3 +221,18 @@ def test_every_defect_name_is_known():
     assert set(DEFECTS) == {"bad_check_digit", "other_spelling", "duplicate_filing",
                             "negative_employment", "unknown_nace", "missing_required",
                             "wrong_type", "leave_before_join", "extra_header_row"}
+
+
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_deposit_dates_put_corrections_after_the_original(tiny, tmp_path, layout):
+    paths = write_raw_files(tiny, tmp_path, accounts_layout=layout, deposit_dates=True,
+                            defects={"duplicate_filing": 0.02}, seed=6)
+    raw = _raw(paths["accounts"])
+    assert raw.columns[-1] == "deposit_date"
+    log = read_defect_log(paths["defects"])
+    duplicates = log[log["defect"] == "duplicate_filing"]
+    original = pd.to_datetime(raw["deposit_date"].iloc[duplicates["row"] - 1]).to_numpy()
+    correction = pd.to_datetime(raw["deposit_date"].iloc[duplicates["related_row"] - 1]).to_numpy()
+    assert (correction > original).all()
+    lag = (pd.to_datetime(raw["deposit_date"]) - pd.to_datetime(raw["closing_date"])).dt.days
+    assert lag.min() >= 90
