@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 #: Significance levels and their stars, most significant first (the convention of
 #: applied-econometrics journals: * p<0.10, ** p<0.05, *** p<0.01).
@@ -71,6 +70,8 @@ def two_sided_pvalue(estimate: float, se: float, df: float | None = None) -> flo
     """
     if is_missing(estimate) or is_missing(se) or float(se) <= 0:
         return math.nan
+    from scipy import stats  # imported here: scipy.stats costs seconds at import time
+
     t = abs(float(estimate) / float(se))
     if df is None or is_missing(df):
         return float(2.0 * stats.norm.sf(t))

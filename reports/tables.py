@@ -23,7 +23,7 @@ def _row_name(label: Hashable) -> str:
     return str(label)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames do not compare with ==; identity is enough
 class PublishedTable:
     """A table ready to publish.
 
