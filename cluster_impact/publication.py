@@ -156,9 +156,19 @@ def pre_membership_firms(panel: pd.DataFrame, reference_year: int | None = None)
 TERM_NAMES = {"log_fte": "labour", "log_capital": "capital"}
 
 
+POOLED_LABEL = "All industries (pooled; used for industries below the minimum sample)"
+
+
 def elasticities_for_table(elasticities: pd.DataFrame) -> pd.DataFrame:
-    """Tidy elasticities of every estimator in the layout of T2."""
+    """Tidy elasticities of every estimator in the layout of T2.
+
+    Industries too small to estimate on their own borrow the pooled estimate; the
+    table shows that estimate once, as its own row block, not once per industry.
+    """
     frame = elasticities.loc[elasticities["term"].isin(list(TERM_NAMES))]
+    own = frame.loc[~frame["fallback_used"].astype(bool)]
+    pooled = frame.loc[frame["fallback_used"].astype(bool)].drop_duplicates(["estimator", "group_used", "term"])
+    frame = pd.concat([own, pooled.assign(group=POOLED_LABEL)], ignore_index=True)
     return pd.DataFrame({
         "estimator": frame["estimator"].map(lambda m: TFP_SHORT_NAMES.get(m, m)),
         "industry": frame["group"].astype(str),
