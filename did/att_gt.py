@@ -30,6 +30,7 @@ from did.bootstrap import multiplier_bootstrap
 from did.errors import DiDEstimationError, DiDInputError
 from did.panel import WidePanel, to_wide
 from did.two_by_two import PANEL_ESTIMATORS
+from did.two_by_two_rc import RC_ESTIMATORS
 from did._linalg import weighted_logit
 
 _DEGENERATE = np.sqrt(np.finfo(float).eps) * 10.0
@@ -288,6 +289,49 @@ def _cell_plan(
     return plan
 
 
+def _pooled_cell(
+    panel: WidePanel, unit_group: np.ndarray, cell: dict, control: str, method: str
+) -> tuple[float, np.ndarray]:
+    """ATT(g,t) and unit-level influence function of one cell of an unbalanced panel."""
+    g, c, base = cell["group"], cell["c"], cell["base"]
+    n = panel.n_units
+    is_g = unit_group == g
+    idx = np.flatnonzero(is_g | _control_mask(unit_group, g, control, cell["batch"][1]))
+    in_post = idx[panel.observed[idx, c]]
+    in_pre = idx[panel.observed[idx, base]]
+    units = np.concatenate([in_post, in_pre])
+    post = np.concatenate([np.ones(len(in_post)), np.zeros(len(in_pre))])
+    d = is_g[units].astype(float)
+    y = np.concatenate([panel.y[in_post, c], panel.y[in_pre, base]])
+    x = np.ones((len(units), 1 + len(panel.covariate_names)))
+    for k in range(len(panel.covariate_names)):
+        x[:, k + 1] = np.concatenate([panel.covariates[k, in_post, c], panel.covariates[k, in_pre, base]])
+    empty = [
+        label
+        for label, count in (
+            ("treated units after", d @ post), ("treated units before", d @ (1 - post)),
+            ("comparison units after", (1 - d) @ post), ("comparison units before", (1 - d) @ (1 - post)),
+        )
+        if count == 0
+    ]
+    if empty:
+        warnings.warn(
+            f"group {g:g}, period {cell['time']:g}: no {' / '.join(empty)} observed; ATT(g,t) set to NaN",
+            stacklevel=3,
+        )
+        return np.nan, np.full(n, np.nan)
+    try:
+        fit = RC_ESTIMATORS[method](y, post, d, x, panel.weights[units])
+    except DiDEstimationError as exc:
+        raise DiDEstimationError(f"cell group {g:g}, period {cell['time']:g}: {exc}") from exc
+    att = float(fit.att[0])
+    if not np.isfinite(att):
+        return np.nan, np.zeros(n)
+    # R: rescale by n / (observations in the cell), then sum over each unit's rows
+    psi = np.bincount(units, weights=fit.influence[:, 0] * (n / len(units)), minlength=n)
+    return att, psi
+
+
 def _propensity(
     x: np.ndarray, d: np.ndarray, w: np.ndarray, uniform_w: bool
 ) -> tuple[np.ndarray, bool]:
@@ -366,12 +410,15 @@ def att_gt(
 
     Notes
     -----
-    The panel must be balanced (every unit observed in every period, no missing
-    outcome): an unbalanced panel raises :class:`DiDInputError` rather than being
-    balanced silently, so the caller chooses the sub-panel (e.g. firms observed in all
-    years of the window). The unbalanced-panel mode of R ``did``
-    (``allow_unbalanced_panel = TRUE``, repeated-cross-section estimators) is not
-    implemented.
+    A balanced panel (every unit in every period) uses the panel 2x2 estimators, as
+    R ``did`` with ``panel = TRUE``. An unbalanced panel (firms entering and exiting)
+    is never balanced by dropping units: as R ``did`` with ``panel = TRUE,
+    allow_unbalanced_panel = TRUE``, each cell uses all observations of its two
+    periods with the repeated-cross-section estimators (Sant'Anna-Zhao 2020, eq. 3.4
+    and companions), and the influence function is summed over each unit's
+    observations, so standard errors stay clustered by unit. Covariates then enter
+    with their value in each observation's own period. Missing outcome values are
+    refused: drop those rows explicitly.
     """
     control = _CONTROL_ALIASES.get(control_group)
     if control is None:
@@ -398,12 +445,6 @@ def att_gt(
             f"never-treated group is too small ({n_never} units); use control_group='notyet'"
         )
     balanced = panel.balanced
-    if not balanced:
-        incomplete = int((~panel.observed.all(axis=1)).sum())
-        raise DiDInputError(
-            f"unbalanced panel: {incomplete} of {n} units are not observed in every period; "
-            "pass a balanced sub-panel (att_gt does not balance silently)"
-        )
     uniform_w = bool(np.all(panel.weights == panel.weights[0]))
     universal = base_period == "universal"
     time_invariant_x = _covariates_time_invariant(panel)
@@ -420,6 +461,12 @@ def att_gt(
         if cell["reference"]:
             continue  # universal base period: ATT(g, g-1-anticipation) := 0
         batches.setdefault(cell["batch"], []).append(k)
+    if not balanced:
+        # R did, allow_unbalanced_panel = TRUE: every cell from the pooled observations
+        # of its two periods, influence functions summed by unit.
+        for k in (k for members in batches.values() for k in members):
+            att[k], influence[:, k] = _pooled_cell(panel, unit_group, cells[k], control, method)
+        batches = {}
     for key, members in batches.items():
         g, threshold, x_period = key
         first = cells[members[0]]

@@ -55,10 +55,10 @@ def test_group_earlier_than_panel(mpdta):
     assert "8001" in _one_line(exc)
 
 
-def test_unbalanced_panel_refused(mpdta):
-    with pytest.raises(did.DiDInputError, match="unbalanced panel: 1 of 500 units") as exc:
-        did.att_gt(mpdta.iloc[1:], **MPDTA_COLUMNS)
-    _one_line(exc)
+def test_unbalanced_panel_is_not_balanced_silently(mpdta):
+    res = did.att_gt(mpdta.iloc[1:], **MPDTA_COLUMNS)
+    assert res.n_units == 500 and res.n_obs == 2499 and not res.balanced
+    assert "unbalanced" in res.summary()
 
 
 def test_duplicate_rows_and_missing_columns(mpdta):
