@@ -3,8 +3,10 @@
 An enterprise number (KBO/BCE) has ten digits, the first 0 or 1, written ``0123456789``,
 ``0123.456.789`` or ``BE0123456789``; old files drop the leading 0. Outputs of this
 project only ever carry formatted aggregates (thousands separated by commas), so any
-digit run of that shape is treated as a leak, whether or not its mod-97 check digits
-are valid (an invalid number can still identify a firm after a typo).
+stand-alone run of ten digits starting with 0 or 1, any dotted ``NNNN.NNN.NNN`` or
+``NNN.NNN.NNN`` and any ``BE``-prefixed number is treated as a leak, whether or not its
+mod-97 check digits are valid (an invalid number can still identify a firm after a
+typo). A bare nine-digit run is not flagged: it cannot be told from an amount.
 """
 
 from __future__ import annotations
@@ -18,21 +20,23 @@ from pathlib import Path
 
 from reports.errors import FirmIdentifierError
 
-# Each alternative is anchored so it cannot start or end inside a longer number or a
-# decimal fraction ("0.0312345678" is a coefficient, not an identifier).
-# A comma is not excluded: our outputs group thousands by three digits, so a comma
-# followed by ten digits is a CSV separator, never a thousands group.
-_NO_DIGIT_BEFORE = r"(?<![0-9])(?<![0-9]\.)"
-_NO_DIGIT_AFTER = r"(?![0-9])(?!\.[0-9])"
+# Each alternative is anchored so it cannot start or end inside a longer number, a
+# decimal fraction ("0.0312345678" is a coefficient) or an alphanumeric token: hex
+# digests in the run manifest and SVG element ids ("p0123456789") are not identifiers,
+# and an enterprise number in a published file would stand on its own. A comma is not
+# excluded: our outputs group thousands by three digits, so a comma followed by ten
+# digits is a CSV separator, never a thousands group.
+_ALONE_BEFORE = r"(?<![0-9A-Za-z])(?<![0-9]\.)"
+_ALONE_AFTER = r"(?![0-9A-Za-z])(?!\.[0-9])"
 FIRM_IDENTIFIER_PATTERN = re.compile(
     "|".join(
         [
             # BE prefix, with or without the leading 0, dots or spaces optional
-            r"BE[\s.]?[01]?[0-9]{3}[\s.]?[0-9]{3}[\s.]?[0-9]{3}" + _NO_DIGIT_AFTER,
+            r"(?<![0-9A-Za-z])BE[\s.]?[01]?[0-9]{3}[\s.]?[0-9]{3}[\s.]?[0-9]{3}" + _ALONE_AFTER,
             # dotted ten-digit or nine-digit form
-            _NO_DIGIT_BEFORE + r"[01]?[0-9]{3}\.[0-9]{3}\.[0-9]{3}" + _NO_DIGIT_AFTER,
+            _ALONE_BEFORE + r"[01]?[0-9]{3}\.[0-9]{3}\.[0-9]{3}" + _ALONE_AFTER,
             # bare ten digits starting with 0 or 1
-            _NO_DIGIT_BEFORE + r"[01][0-9]{9}" + _NO_DIGIT_AFTER,
+            _ALONE_BEFORE + r"[01][0-9]{9}" + _ALONE_AFTER,
         ]
     ),
     flags=re.IGNORECASE,

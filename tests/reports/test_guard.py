@@ -24,6 +24,8 @@ from reports.guard import assert_no_firm_identifiers, find_firm_identifiers
         "123.456.749",  # old nine-digit dotted form
         "BE123456749",
         "id,0417497106\n",
+        "firm_0417497106.csv",
+        '"0417497106"',
     ],
 )
 def test_enterprise_numbers_are_found(text):
@@ -43,6 +45,9 @@ def test_enterprise_numbers_are_found(text):
         "2023-12-31",
         'N observations,"10,500"',
         "0.031***",
+        "spec_sha256=9f0417497106ab34",  # hex digest
+        'clip-path="url(#p0417497106)"',  # SVG element id
+        "be0417497106e",
     ],
 )
 def test_aggregates_are_not_flagged(text):
