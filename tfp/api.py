@@ -45,6 +45,7 @@ def estimate(
     label: str | None = None,
     raise_on_failure: bool = True,
     prodest_compat: bool = False,
+    max_nfev: int | None = None,
 ) -> ProductionFunctionResults:
     """Estimate a production function ``y = f(free, state; beta) + omega + eps``.
 
@@ -103,6 +104,9 @@ def estimate(
         the linear state terms of the productivity polynomial ``h(k, m)``, which forces
         them to zero and biases the capital elasticity whenever ``h`` depends on capital
         linearly; by default they are kept, as in Wooldridge (2009, eq. 2.7).
+    max_nfev : int, optional
+        Cap on criterion evaluations of the second-stage optimiser (OP, LP, ACF; default
+        200 per parameter).
 
     Returns
     -------
@@ -115,12 +119,13 @@ def estimate(
                          method=method, controls=controls, translog=translog, value_added=value_added,
                          poly_degree=poly_degree, exit=exit, theta0=theta0, bootstrap=bootstrap, seed=seed,
                          n_jobs=n_jobs, take_logs=take_logs, min_obs=min_obs, label=label,
-                         raise_on_failure=raise_on_failure, prodest_compat=prodest_compat)
+                         raise_on_failure=raise_on_failure, prodest_compat=prodest_compat,
+                         max_nfev=max_nfev)
 
 
 def _estimate(data, *, id, time, output, free, state, proxy, method, controls, translog, value_added,
               poly_degree, exit, theta0, bootstrap, seed, n_jobs, take_logs, min_obs, label,
-              raise_on_failure, prodest_compat) -> ProductionFunctionResults:
+              raise_on_failure, prodest_compat, max_nfev) -> ProductionFunctionResults:
     method = str(method).lower()
     tag = where(label)
     if method not in METHODS:
@@ -154,7 +159,7 @@ def _estimate(data, *, id, time, output, free, state, proxy, method, controls, t
         )
     cfg = FitConfig(method=method, translog=translog, value_added=value_added, poly_degree=int(poly_degree),
                     theta0=None if theta0 is None else tuple(float(t) for t in theta0), exit=exit, label=label,
-                    prodest_wrdg=prodest_compat)
+                    prodest_wrdg=prodest_compat, max_nfev=max_nfev)
     if proxy and method in PROXY_METHODS:
         check_proxy(panel.proxy, proxy, label)
     if exit:
