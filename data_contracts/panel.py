@@ -141,8 +141,19 @@ class PanelResult:
 
 
 def _validated(frame: pd.DataFrame, schema, what: str) -> None:  # type: ignore[no-untyped-def]
+    key = schema.unique
+    missing = [c for c in schema.columns if c not in frame.columns]
+    if missing:
+        raise DataContractError(f"{what} violate their contract: column(s) missing: {', '.join(missing)}")
+    if key:
+        dup = frame.duplicated(list(key), keep=False)
+        if dup.any():
+            first = frame.loc[dup, list(key)].iloc[0].tolist()
+            raise DataContractError(
+                f"{what} violate their contract: {int(dup.sum())} rows share a {' x '.join(key)} key "
+                f"(e.g. {' '.join(map(str, first))}); resolve corrections before combining files")
     try:
-        schema.validate(frame, lazy=False)
+        schema.validate(frame.reset_index(drop=True), lazy=False)
     except (SchemaError, SchemaErrors) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataContractError(f"{what} violate their contract: {first}") from None

@@ -99,10 +99,12 @@ def test_production_identity_and_materials_proxy(small_population):
     np.testing.assert_allclose(
         fy["log_va"], fy["log_tfp"] + b_l * fy["log_fte"] + b_k * fy["log_capital"] + fy["epsilon"],
         atol=1e-12)
-    # Materials are an exact increasing function of productivity given l and k
-    # (up to the rounding of euro amounts).
+    # Materials are an exact increasing function of productivity given capital alone
+    # (up to the rounding of euro amounts): the LP/ACF proxy.
     gamma = fy["nace2"].map(el["materials_per_va"])
-    implied = fy["log_materials"] - np.log(gamma) - b_l * fy["log_fte"] - b_k * fy["log_capital"]
+    wage = fy["nace2"].map(industry_table().set_index("nace2")["wage_per_fte"])
+    implied = ((fy["log_materials"] - np.log(gamma)) * (1 - b_l) - b_k * fy["log_capital"]
+               - b_l * (np.log(b_l) - np.log(wage)))
     np.testing.assert_allclose(implied, fy["log_tfp"], atol=1e-3)
     assert fy["epsilon"].std() == pytest.approx(small_population.truth.config.measurement_sd, rel=0.1)
 
@@ -161,3 +163,22 @@ def test_effect_can_grow_with_years_of_membership():
     np.testing.assert_allclose(fy["effect"], expected)
     assert truth.effect_profile.loc[0] == config.true_effect
     assert truth.effect_profile.loc[3] == pytest.approx(config.true_effect + 0.03)
+
+
+def test_materials_proxy_identifies_the_labour_elasticity(small_population):
+    """Levinsohn-Petrin first stage: y on l and a cubic in (m, k) recovers b_l."""
+    fy = small_population.truth.firm_years
+    el = small_population.truth.elasticities.set_index("nace2")
+    checked = 0
+    for nace2, rows in fy[fy["fte"] >= 1].groupby("nace2"):  # twenty industries
+        if len(rows) < 2_000:
+            continue
+        m = rows["log_materials"].to_numpy()
+        k = rows["log_capital"].to_numpy()
+        m, k = m - m.mean(), k - k.mean()
+        poly = [m**i * k**j for i in range(4) for j in range(4 - i)]
+        x = np.column_stack([rows["log_fte"], *poly])
+        coef, *_ = np.linalg.lstsq(x, rows["log_va"].to_numpy(), rcond=None)
+        assert coef[0] == pytest.approx(el.loc[nace2, "labour"], abs=0.02), nace2
+        checked += 1
+    assert checked >= 4
