@@ -1,14 +1,17 @@
 """Inputs and output of every firm-year: the production side of the DGP.
 
-Value added is Cobb-Douglas, ``y = omega + effect + b_l l + b_k k + eps``, with gross
-output Leontief in materials (Ackerberg, Caves and Frazer, 2015, eq. 21), so that
-materials ``m = log(gamma_j) + omega + effect + b_l l + b_k k`` are strictly
-increasing in productivity given capital and labour: the Levinsohn-Petrin and ACF
-proxy is valid. Capital is chosen a period ahead, ``K_t = (1 - delta) K_{t-1} +
-I_{t-1}``, with investment at t-1 responding to expected productivity; labour is
-chosen after productivity is seen, from the first-order condition with a firm- and
-year-specific labour cost (so OLS overstates the labour elasticity). ``eps`` is the
-shock firms do not foresee.
+Value added is Cobb-Douglas, ``y = omega + effect + b_l l + b_k k + eps``. Capital is
+chosen a period ahead, ``K_t = (1 - delta) K_{t-1} + I_{t-1}``, with investment at
+t-1 responding to expected productivity; labour is chosen after productivity is
+seen, from the first-order condition with a firm- and year-specific labour cost
+(so OLS overstates the labour elasticity). Materials are proportional (factor
+``gamma_j``, as with Leontief gross output, Ackerberg, Caves and Frazer, 2015,
+section 4) to the output planned at the industry's labour cost, so that
+``m = log(gamma_j) + ((omega + effect) + b_k k + b_l (log b_l - log w_j)) / (1 - b_l)``
+is a strictly increasing function of productivity given capital alone: the
+scalar-unobservable proxy of Levinsohn and Petrin (2003, eq. 5) and ACF, with
+labour varying independently through labour-cost shocks. ``eps`` is the shock
+firms do not foresee.
 """
 
 from __future__ import annotations
@@ -99,6 +102,13 @@ def simulate_production(config: SimulationConfig, industries: pd.DataFrame, firm
     planned = tfp + b_l * np.log(fte) + b_k * log_k
     epsilon = config.measurement_sd * rng.standard_normal((n, n_years))
     va = np.exp(planned + epsilon)
-    materials = gamma * np.exp(planned)
+    # Materials are ordered once productivity is known but before the firm's own
+    # labour cost is: for the output planned at the industry's labour cost. So
+    # m = h(omega + effect, k) only, strictly increasing in productivity: a valid
+    # scalar-unobservable proxy for LP and ACF, while labour keeps variation of its
+    # own (the labour-cost shocks) that identifies its elasticity.
+    log_l_planned = (np.log(b_l) + tfp + b_k * log_k
+                     - np.log(industries["wage_per_fte"].to_numpy()[j][:, None])) / (1.0 - b_l)
+    materials = gamma * np.exp(tfp + b_k * log_k + b_l * log_l_planned)
     return ProductionDraws(omega=omega, effect=effect, capital=capital, fte=fte, va=va,
                            materials=materials, wage=wage, epsilon=epsilon)
