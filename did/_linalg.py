@@ -24,14 +24,14 @@ def weighted_logit(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
     closed form.
     """
     if x.shape[1] == 1 and np.all(x[:, 0] == x[0, 0]):
-        return np.full(d.shape[0], np.dot(w, d) / w.sum())
+        # einsum, not np.dot: a multithreaded BLAS dot is slow on a busy machine
+        return np.full(d.shape[0], np.einsum("i,i->", w, d) / w.sum())
     beta = np.zeros(x.shape[1])
-    # Start from the weighted share on the intercept scale when a constant is present.
     for _ in range(_LOGIT_MAXITER):
-        eta = x @ beta
+        eta = np.einsum("ij,j->i", x, beta)
         p = 1.0 / (1.0 + np.exp(-eta))
         v = w * p * (1.0 - p)
-        grad = x.T @ (w * (d - p))
+        grad = np.einsum("ij,i->j", x, w * (d - p))
         hess = (x * v[:, None]).T @ x
         try:
             step = np.linalg.solve(hess, grad)
@@ -42,5 +42,5 @@ def weighted_logit(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
         beta = beta + step
         if np.max(np.abs(step)) < _LOGIT_TOL * (1.0 + np.max(np.abs(beta))):
             break
-    eta = x @ beta
+    eta = np.einsum("ij,j->i", x, beta)
     return 1.0 / (1.0 + np.exp(-eta))

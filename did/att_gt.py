@@ -309,8 +309,9 @@ def _pooled_cell(
     empty = [
         label
         for label, count in (
-            ("treated units after", d @ post), ("treated units before", d @ (1 - post)),
-            ("comparison units after", (1 - d) @ post), ("comparison units before", (1 - d) @ (1 - post)),
+            ("treated units after", np.sum(d * post)), ("treated units before", np.sum(d * (1 - post))),
+            ("comparison units after", np.sum((1 - d) * post)),
+            ("comparison units before", np.sum((1 - d) * (1 - post))),
         )
         if count == 0
     ]

@@ -143,8 +143,9 @@ def fe_ols(
     resid = yd - xd @ params
     extra_df = count_effect_dof(effects)
     cov = clustered_covariance(xd, resid, clusters, extra_df)
-    tss = float(yd @ yd)
-    rsq = 1.0 - float(resid @ resid) / tss if tss > 0 else np.nan
+    # einsum rather than a BLAS dot (slow when threads compete on a busy machine)
+    tss = float(np.einsum("i,i->", yd, yd))
+    rsq = 1.0 - float(np.einsum("i,i->", resid, resid)) / tss if tss > 0 else np.nan
     return FEFit(
         params=params,
         cov=cov,

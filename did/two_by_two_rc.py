@@ -20,7 +20,7 @@ import numpy as np
 
 from did._linalg import weighted_logit
 from did.errors import DiDEstimationError
-from did.two_by_two import TwoByTwo, _ps_parts
+from did.two_by_two import TwoByTwo, _ps_parts, _thin
 
 
 def _ols_rep(x: np.ndarray, y: np.ndarray, w_sub: np.ndarray, what: str):
@@ -36,7 +36,7 @@ def _ols_rep(x: np.ndarray, y: np.ndarray, w_sub: np.ndarray, what: str):
     xpx_inv = np.linalg.inv(xpx)
     beta = xpx_inv @ (xw.T @ y / n)
     fitted = x @ beta
-    return fitted, (x * (w_sub * (y - fitted))[:, None]) @ xpx_inv
+    return fitted, _thin(x * (w_sub * (y - fitted))[:, None], xpx_inv)
 
 
 def _lead(weight: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, float, float]:
