@@ -204,7 +204,8 @@ def twfe(
     y: str,
     id: str,
     time: str,
-    treated: str | Sequence[str],
+    treated: str | Sequence[str] | None = None,
+    group: str | None = None,
     absorb: Sequence[AbsorbSpec] | AbsorbSpec | None = None,
     weights: str | None = None,
     cluster: str | None = None,
@@ -218,9 +219,12 @@ def twfe(
         Long panel (may be unbalanced).
     y, id, time : str
         Outcome, unit and period columns.
-    treated : str or sequence of str
+    treated : str or sequence of str, optional
         Treatment indicator D_it (1 from the first treated period on), or several
         regressors.
+    group : str, optional
+        Instead of ``treated``: first treatment period (0 = never treated); the
+        regressor ``treated`` = 1{group > 0 and time >= group} is built from it.
     absorb : str, sequence of str or of tuples, optional
         Extra absorbed effects; a tuple ("industry", "year") is the interaction. An
         effect that nests the period replaces the period effects (same projection).
@@ -234,6 +238,15 @@ def twfe(
     TWFEResults
         See the module docstring for the small-sample convention.
     """
+    if (treated is None) == (group is None):
+        raise DiDInputError("give exactly one of treated= (0/1 column) or group= (first treated period)")
+    if group is not None:
+        require_columns(data, [group, time])
+        require_numeric(data, group, "group")
+        require_complete(data, group, "group")
+        g = data[group].to_numpy(dtype=float)
+        data = data.assign(treated=((g > 0) & (data[time].to_numpy(dtype=float) >= g)).astype(float))
+        treated = "treated"
     regressors = [treated] if isinstance(treated, str) else list(treated)
     design = build_design(
         data, y=y, id=id, time=time, regressors=regressors, absorb=absorb, weights=weights, cluster=cluster

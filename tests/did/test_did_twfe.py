@@ -145,3 +145,12 @@ def test_twfe_bad_input(panel):
         did.twfe(panel, y="lemp", id="countyreal", time="year", treated="treat")
     with pytest.raises(did.DiDInputError, match="duplicate"):
         did.twfe(pd.concat([panel, panel.iloc[:1]]), y="lemp", id="countyreal", time="year", treated="D")
+
+
+def test_twfe_from_group_column(panel):
+    by_group = did.twfe(panel, y="lemp", id="countyreal", time="year", group="first.treat")
+    by_dummy = did.twfe(panel, y="lemp", id="countyreal", time="year", treated="D")
+    assert by_group.params.iloc[0] == pytest.approx(by_dummy.params.iloc[0], abs=1e-14)
+    assert by_group.std_errors.iloc[0] == pytest.approx(by_dummy.std_errors.iloc[0], rel=1e-12)
+    with pytest.raises(did.DiDInputError, match="exactly one"):
+        did.twfe(panel, y="lemp", id="countyreal", time="year")
