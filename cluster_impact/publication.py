@@ -136,17 +136,16 @@ PROFILE_VARIABLES: dict[str, str] = {
 
 
 def pre_membership_firms(panel: pd.DataFrame, reference_year: int | None = None) -> pd.DataFrame:
-    """One row per firm before membership (T1, F5).
+    """One row per firm in a year before any membership (T1, F5).
 
-    Members are measured in the year before they join; non-members in the reference
-    year (default: the year before the first cohort joins), so that nobody is yet a
-    member when measured.
+    Every firm is measured in the same reference year, by default the year before
+    the first cohort joins (2016 for the spearhead clusters, which started in 2017),
+    so that no member has joined yet and members and non-members are compared at the
+    same date (age and business-cycle effects cancel). ``member`` flags future members.
     """
-    members = panel.loc[(panel["member"] == 1) & (panel["year"] == panel["first_join_year"] - 1)]
     if reference_year is None:
         reference_year = int(panel.loc[panel["member"] == 1, "first_join_year"].min()) - 1
-    others = panel.loc[(panel["member"] == 0) & (panel["year"] == reference_year)]
-    firms = pd.concat([members, others], ignore_index=True)
+    firms = panel.loc[panel["year"] == reference_year]
     firms = firms.assign(va_per_fte=firms["va"] / firms["fte"], capital_per_fte=firms["capital"] / firms["fte"],
                          foreign_owned=firms["foreign_owned"].astype(float))
     cols = ["enterprise_number", "member", "nace2", *PROFILE_VARIABLES, "log_fte", "log_capital", "tfp_growth"]

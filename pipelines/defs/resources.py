@@ -24,8 +24,8 @@ class StudyResource(dg.ConfigurableResource):
     without any configuration.
     """
 
-    study_file: str = str(DEMO_STUDY_PATH)
-    """YAML study specification (``studies/<name>.yaml``)."""
+    study_file: str = os.environ.get("CLUSTER_IMPACT_STUDY", str(DEMO_STUDY_PATH))
+    """YAML study specification (``studies/<name>.yaml``; env ``CLUSTER_IMPACT_STUDY``)."""
     data_dir: str = os.environ.get("CLUSTER_IMPACT_DATA", str(PROJECT_ROOT / ".dagster_home" / "data"))
     """Where simulated demo inputs are written (ignored for studies with input files)."""
     publish_dir: str = os.environ.get("CLUSTER_IMPACT_OUT", str(PROJECT_ROOT / "outputs"))
