@@ -149,7 +149,9 @@ def pre_membership_firms(panel: pd.DataFrame, reference_year: int | None = None)
     firms = firms.assign(va_per_fte=firms["va"] / firms["fte"], capital_per_fte=firms["capital"] / firms["fte"],
                          foreign_owned=firms["foreign_owned"].astype(float))
     cols = ["enterprise_number", "member", "nace2", *PROFILE_VARIABLES, "log_fte", "log_capital", "tfp_growth"]
-    return firms[list(dict.fromkeys(cols))].sort_values("enterprise_number", kind="stable").reset_index(drop=True)
+    out = firms[list(dict.fromkeys(cols))].sort_values("enterprise_number", kind="stable").reset_index(drop=True)
+    out.attrs["reference_year"] = reference_year
+    return out
 
 
 TERM_NAMES = {"log_fte": "labour", "log_capital": "capital"}

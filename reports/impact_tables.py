@@ -236,6 +236,7 @@ def build_profile_table(
     member: str = "member",
     firm: str = "firm_id",
     magnitudes: Sequence[str] | None = None,
+    timing_note: str = "Firm-level values measured before membership.",
     name: str = "T1_pre_membership_profile",
     title: str = "Pre-membership profile of members and non-members",
 ) -> PublishedTable:
@@ -249,6 +250,8 @@ def build_profile_table(
         variable. Missing values are left out variable by variable.
     variables
         Columns to describe, or a mapping column -> printed label (print order).
+    timing_note
+        First sentence of the footnote: when the firms were measured.
     magnitudes
         Variables to which the dominance and p% rules apply (additive, non-negative
         quantities such as FTE or value added). Default: every variable whose observed
@@ -320,8 +323,7 @@ def build_profile_table(
         why["Std. diff."] = derived
         grid.add_row(label, values, n, share, why)
     footnote = notes.footnote(
-        "Firm-level values in the year before joining (members) or the matching reference year "
-        "(non-members). Std. diff. = difference in means over the square root of the mean of the two variances.",
+        timing_note.strip() + " Std. diff. = difference in means over the square root of the mean of the two variances.",
         rules=rules,
     )
     return grid.build(name, title, footnote, rules)

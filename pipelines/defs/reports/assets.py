@@ -74,8 +74,12 @@ def main_effect_table(
 def pre_membership_profile_table(study: StudyResource, analysis_panel: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     spec, notes, rules = _context(study)
     firms = pub.pre_membership_firms(analysis_panel)
-    table = it.build_profile_table(firms, pub.PROFILE_VARIABLES, notes, rules=rules, decimals=spec.report.decimals,
-                                   firm="enterprise_number", magnitudes=["fte", "va"])
+    year = int(firms.attrs["reference_year"])
+    table = it.build_profile_table(
+        firms, pub.PROFILE_VARIABLES, notes, rules=rules, decimals=spec.report.decimals,
+        firm="enterprise_number", magnitudes=["fte", "va"],
+        timing_note=f"All firms measured in {year}, the year before the first members joined; "
+                    "members are the firms that join a cluster later.")
     return _publish_table(study, table)
 
 

@@ -1,8 +1,7 @@
 """Timing of the publication layer at the demo study's scale.
 
-Run ``python -m reports.benchmark [--firms 30000] [--repeat 3]``; prints the median
-wall-clock seconds per step. (Kept in the package because ``benchmarks/`` is owned
-elsewhere; it imports nothing outside ``reports`` and the scientific stack.)
+Run ``python benchmarks/bench_reports.py [--firms 30000] [--repeat 3]``; prints the median
+wall-clock seconds per step of the publication layer (M1-M4, T1, writers, figures, HTML).
 """
 
 from __future__ import annotations
@@ -77,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from reports.figures import overlap_figure, save_figure, tfp_index_figure
     from reports.html import ReportFigure
 
-    parser = argparse.ArgumentParser(prog="python -m reports.benchmark")
+    parser = argparse.ArgumentParser(prog="benchmarks/bench_reports.py")
     parser.add_argument("--firms", type=int, default=30_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
