@@ -100,3 +100,23 @@ def cluster_classification(analysis: pd.DataFrame, industry: str = "nace2") -> p
     top = counts.sort_values([industry, "n", "cluster"], ascending=[True, False, True]).drop_duplicates(industry)
     by_industry = analysis[industry].map(top.set_index(industry)["cluster"]).fillna("none")
     return first_cluster.fillna(by_industry).astype("string").rename("cluster_group")
+
+
+def tfp_truth_correlations(analysis: pd.DataFrame, truth: pd.DataFrame, industry: str = "nace2") -> pd.DataFrame:
+    """Correlation of estimated and true log TFP, pooled and within industry.
+
+    A production function identifies productivity up to an industry-specific level
+    (output and inputs are in industry-specific units), so the within-industry
+    correlation (both sides demeaned by industry) is the one that measures recovery.
+    ``log_tfp_net_of_noise`` removes the first-stage estimate of the unforeseen shock.
+    """
+    estimated = [c for c in ("log_tfp", "log_tfp_net_of_noise") if c in analysis.columns]
+    joined = analysis[[FIRM, YEAR, industry, *estimated]].merge(
+        truth[[FIRM, YEAR, "log_tfp"]].rename(columns={"log_tfp": "true_log_tfp"}), on=[FIRM, YEAR])
+    rows = []
+    for col in estimated:
+        within = joined.groupby(industry)[[col, "true_log_tfp"]].transform(lambda s: s - s.mean())
+        rows.append({"estimate": col, "n_firm_years": int(len(joined)),
+                     "correlation_pooled": float(joined[col].corr(joined["true_log_tfp"])),
+                     "correlation_within_industry": float(within[col].corr(within["true_log_tfp"]))})
+    return pd.DataFrame(rows)

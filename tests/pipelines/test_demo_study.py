@@ -75,3 +75,11 @@ def test_no_enterprise_number_in_published_files(demo):
     assert published
     for path in published:
         assert_no_firm_identifiers(path)
+
+
+def test_tfp_assets_recover_true_productivity(demo):
+    _, storage = demo
+    recovery = _asset(storage, "tfp_recovery").set_index("estimate")
+    # Productivity is identified up to an industry-specific level: compare within industry.
+    assert recovery.loc["log_tfp_net_of_noise", "correlation_within_industry"] >= 0.95
+    assert recovery.loc["log_tfp", "correlation_within_industry"] >= 0.9

@@ -7,7 +7,7 @@ import pandas as pd
 
 import tfp
 from cluster_impact import heterogeneity
-from cluster_impact.analysis_panel import build_analysis_panel, cluster_classification
+from cluster_impact.analysis_panel import build_analysis_panel, cluster_classification, tfp_truth_correlations
 from pipelines.defs.resources import StudyResource
 from pipelines.metadata import frame_metadata
 
@@ -58,14 +58,10 @@ def firm_tfp_by_cluster(study: StudyResource, analysis_panel: pd.DataFrame) -> d
                                                  elasticities=dg.MetadataValue.md(grouped.elasticities.to_markdown(index=False))))
 
 
-@dg.asset(group_name=GROUP, code_version="1", description="Correlation of estimated and true log TFP (demo studies only).")
+@dg.asset(group_name=GROUP, code_version="1", description="How well estimated log TFP tracks the simulated truth (demo studies only).")
 def tfp_recovery(analysis_panel: pd.DataFrame, demo_ground_truth: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    joined = analysis_panel[["enterprise_number", "year", "log_tfp"]].merge(
-        demo_ground_truth[["enterprise_number", "year", "log_tfp"]], on=["enterprise_number", "year"],
-        suffixes=("_estimated", "_true"))
-    corr = float(joined["log_tfp_estimated"].corr(joined["log_tfp_true"])) if len(joined) > 2 else float("nan")
-    out = pd.DataFrame([{"n_firm_years": len(joined), "correlation": corr}])
-    return dg.Output(out, metadata=frame_metadata(out, correlation=corr))
+    out = tfp_truth_correlations(analysis_panel, demo_ground_truth)
+    return dg.Output(out, metadata=frame_metadata(out))
 
 
 @dg.multi_asset(
