@@ -29,10 +29,14 @@ class SimulationConfig:
         Additional effect per year of membership: the effect ``e`` years after
         joining is ``true_effect + effect_growth * e``.
     dip_selection : bool
-        If true, firms time their joining after a negative transitory productivity
-        shock (an Ashenfelter dip), which biases plain difference-in-differences
-        upward; by default selection is on persistent productivity and size only,
-        so parallel trends hold given firm effects.
+        If true, firms join after a transitory productivity slump (an Ashenfelter
+        dip): log TFP is ``dip_size`` lower in the year before joining and half
+        that two years before, and the joining year is also tilted towards years
+        after a low AR(1) shock. This breaks parallel trends and biases plain
+        difference-in-differences upward; by default selection is on persistent
+        productivity and size only, so parallel trends hold given firm effects.
+    dip_size : float
+        Depth of the pre-joining slump in log TFP when ``dip_selection`` is on.
     dip_strength : float
         Weight of the lagged transitory shock (in standard deviations) in the
         choice of the joining year when ``dip_selection`` is on.
@@ -91,13 +95,14 @@ class SimulationConfig:
     true_effect: float = 0.025
     effect_growth: float = 0.0
     dip_selection: bool = False
+    dip_size: float = 0.08
     dip_strength: float = 3.0
     member_share: float = 0.0095
     selection_on_productivity: float = 1.0
     selection_on_size: float = 3.0
     persistent_sd: float = 0.20
-    rho: float = 0.75
-    innovation_sd: float = 0.05
+    rho: float = 0.9
+    innovation_sd: float = 0.035
     measurement_sd: float = 0.05
     scale_sd: float = 1.2
     scale_tail: float = 0.8

@@ -67,6 +67,10 @@ def simulate_production(config: SimulationConfig, industries: pd.DataFrame, firm
     omega = a[j][:, None] + firms.alpha[:, None] + firms.u
     joined = first_join > 0
     event = years[None, :] - first_join[:, None]
+    if config.dip_selection:
+        # The transitory slump that precedes joining (Ashenfelter dip).
+        slump = np.where(event == -1, 1.0, np.where(event == -2, 0.5, 0.0))
+        omega = omega - config.dip_size * (joined[:, None] & (event < 0)) * slump
     treated = joined[:, None] & (event >= 0)
     effect = np.where(treated, config.true_effect + config.effect_growth * np.maximum(event, 0), 0.0)
     tfp = omega + effect

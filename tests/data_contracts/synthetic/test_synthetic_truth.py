@@ -138,21 +138,22 @@ def test_ols_overstates_the_labour_elasticity(small_population):
 
 # --- switches -------------------------------------------------------------------
 
-def test_dip_selection_times_joining_after_a_bad_shock():
+def test_dip_selection_puts_a_slump_before_joining():
     config = dataclasses.replace(DEMO, n_firms=8_000, seed=2)
     plain = simulate_population(config)
     dip = simulate_population(dataclasses.replace(config, dip_selection=True))
-    sd_u = config.innovation_sd / np.sqrt(1 - config.rho**2)
 
-    def pre_join_shock(population):
+    def slump(population):
+        """Members' mean transitory productivity at event time -1 minus at -3."""
         fy = population.truth.firm_years
-        before = fy["event_time"].eq(-1).fillna(False).to_numpy()
-        return float(_transitory(population)[before].mean()) / sd_u
+        u = _transitory(population)
+        event = fy["event_time"]
+        return float(u[event.eq(-1).fillna(False)].mean() - u[event.eq(-3).fillna(False)].mean())
 
-    assert pre_join_shock(dip) < -0.5
-    assert abs(pre_join_shock(plain)) < 0.25
-    # Same firms and shocks, only the timing differs: plain DiD is pushed upward.
-    assert _twfe(dip.truth.firm_years, "log_tfp") > _twfe(plain.truth.firm_years, "log_tfp") + 0.005
+    assert slump(dip) < -0.06
+    assert abs(slump(plain)) < 0.02
+    # Same firms and shocks, only the slump (and timing) differ: plain DiD is pushed upward.
+    assert _twfe(dip.truth.firm_years, "log_tfp") > _twfe(plain.truth.firm_years, "log_tfp") + 0.01
 
 
 def test_effect_can_grow_with_years_of_membership():
