@@ -41,7 +41,7 @@ def fit_acf(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = None
             f"ACF needs more than {x.shape[1] + 4}"
         )
     lx = panel.lag(x)[rows]
-    moments = _moments(x[rows], lx, phi[rows], panel.lag(phi)[rows], free_like, panel.weights[rows])
+    moments = _moments(x[rows], lx, phi[rows], panel.lag(phi)[rows], free_like, panel.weights[rows], cfg.overidentify)
     phir = phi[rows]
     if theta0 is not None or cfg.theta0 is not None:
         # a start given by the user (or a bootstrap replication): prodest's single search
@@ -98,8 +98,8 @@ class _Moments:
     ``dxi = M (domega - dP g) - P (P'WP)^-1 dP' W xi``.
     """
 
-    def __init__(self, xr, lx, phir, lphi, free_like, w):
-        z = np.hstack([lx[:, free_like], xr[:, ~free_like]])
+    def __init__(self, xr, lx, phir, lphi, free_like, w, overidentify=False):
+        z = instruments(xr, lx, free_like, overidentify)
         zw = z * w[:, None]
         chol = np.linalg.cholesky(np.linalg.inv(zw.T @ z) / w.sum())
         self.a = chol.T @ zw.T
@@ -140,8 +140,18 @@ class _Moments:
         return self.a @ (t1 - t2)
 
 
-def _moments(xr, lx, phir, lphi, free_like, w) -> _Moments:
-    return _Moments(xr, lx, phir, lphi, free_like, w)
+def _moments(xr, lx, phir, lphi, free_like, w, overidentify=False) -> _Moments:
+    return _Moments(xr, lx, phir, lphi, free_like, w, overidentify)
+
+
+def instruments(xr: np.ndarray, lx: np.ndarray, free_like: np.ndarray, overidentify: bool) -> np.ndarray:
+    """ACF's instruments: lagged free-input terms and current state terms (eq. 26), plus, when
+    ``overidentify``, the lagged state terms (capital chosen at t-2, also uncorrelated with
+    the innovation), which sharpen the capital elasticity when capital adjusts slowly."""
+    cols = [lx[:, free_like], xr[:, ~free_like]]
+    if overidentify:
+        cols.append(lx[:, ~free_like])
+    return np.hstack(cols)
 
 
 def acf_criterion(panel: PanelArrays, cfg: FitConfig, theta: np.ndarray) -> float:
@@ -151,7 +161,8 @@ def acf_criterion(panel: PanelArrays, cfg: FitConfig, theta: np.ndarray) -> floa
     x = production_matrix(panel, cfg)
     free_like = is_free_like(term_exponents(panel, cfg), panel.free.shape[1], panel.state.shape[1])
     rows = panel.has_lag
-    m = _moments(x[rows], panel.lag(x)[rows], phi[rows], panel.lag(phi)[rows], free_like, panel.weights[rows])
+    m = _moments(x[rows], panel.lag(x)[rows], phi[rows], panel.lag(phi)[rows], free_like, panel.weights[rows],
+                 cfg.overidentify)
     r = m(np.asarray(theta, float))
     return float(r @ r)
 
@@ -172,6 +183,8 @@ def _search_roots(moments, starts, phir, cfg, overid):
     ok = [f for f in found if f[2]]
     if not ok:
         return found[0]
+    if cfg.overidentify:  # no exact roots: the global minimum of the GMM criterion
+        return min(ok, key=lambda f: f[1])
     roots = []
     for f in sorted(ok, key=lambda f: f[1]):
         if f[1] < root_tol and not any(np.allclose(f[0], r[0], atol=1e-6) for r in roots):

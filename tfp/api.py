@@ -46,6 +46,7 @@ def estimate(
     raise_on_failure: bool = True,
     prodest_compat: bool = False,
     max_nfev: int | None = None,
+    overidentify: bool = False,
 ) -> ProductionFunctionResults:
     """Estimate a production function ``y = f(free, state; beta) + omega + eps``.
 
@@ -104,6 +105,12 @@ def estimate(
         the linear state terms of the productivity polynomial ``h(k, m)``, which forces
         them to zero and biases the capital elasticity whenever ``h`` depends on capital
         linearly; by default they are kept, as in Wooldridge (2009, eq. 2.7).
+    overidentify : bool
+        ACF only: add the lagged state terms (capital at t-1, chosen at t-2) to the
+        instruments, so the moments over-identify the elasticities and the global minimum of
+        the GMM criterion (weight ``(Z'Z)^-1 / N``) is the estimate.  prodest's moments are
+        just identified (the default); with slowly adjusting capital the extra moment makes
+        the capital elasticity much more precise.
     max_nfev : int, optional
         Cap on criterion evaluations of the second-stage optimiser (OP, LP, ACF; default
         200 per parameter).
@@ -120,12 +127,12 @@ def estimate(
                          poly_degree=poly_degree, exit=exit, theta0=theta0, bootstrap=bootstrap, seed=seed,
                          n_jobs=n_jobs, take_logs=take_logs, min_obs=min_obs, label=label,
                          raise_on_failure=raise_on_failure, prodest_compat=prodest_compat,
-                         max_nfev=max_nfev)
+                         max_nfev=max_nfev, overidentify=overidentify)
 
 
 def _estimate(data, *, id, time, output, free, state, proxy, method, controls, translog, value_added,
               poly_degree, exit, theta0, bootstrap, seed, n_jobs, take_logs, min_obs, label,
-              raise_on_failure, prodest_compat, max_nfev) -> ProductionFunctionResults:
+              raise_on_failure, prodest_compat, max_nfev, overidentify) -> ProductionFunctionResults:
     method = str(method).lower()
     tag = where(label)
     if method not in METHODS:
@@ -137,6 +144,8 @@ def _estimate(data, *, id, time, output, free, state, proxy, method, controls, t
         raise TFPSpecificationError(f"{tag}gross output needs the intermediate-input column as proxy")
     if method in CONTROL_FUNCTION_METHODS + ("wrdg", "wrdg_iv") and not state_l:
         raise TFPSpecificationError(f"{tag}method '{method}' needs at least one state input")
+    if overidentify and method != "acf":
+        raise TFPSpecificationError(f"{tag}overidentify applies to ACF only")
     if exit and method not in ("op", "lp"):
         raise TFPSpecificationError(f"{tag}exit correction exists for OP and LP only")
     if int(poly_degree) != poly_degree or poly_degree < 1:
@@ -159,7 +168,7 @@ def _estimate(data, *, id, time, output, free, state, proxy, method, controls, t
         )
     cfg = FitConfig(method=method, translog=translog, value_added=value_added, poly_degree=int(poly_degree),
                     theta0=None if theta0 is None else tuple(float(t) for t in theta0), exit=exit, label=label,
-                    prodest_wrdg=prodest_compat, max_nfev=max_nfev)
+                    prodest_wrdg=prodest_compat, max_nfev=max_nfev, overidentify=overidentify)
     if proxy and method in PROXY_METHODS:
         check_proxy(panel.proxy, proxy, label)
     if exit:

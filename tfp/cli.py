@@ -62,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--n-jobs", type=int, default=1, help="processes for the bootstrap")
     p.add_argument("--take-logs", action="store_true", help="columns are levels: check positive, take logs")
     p.add_argument("--prodest-compat", action="store_true", help="wrdg: prodest's exact WRDG_GMM form")
+    p.add_argument("--overidentify", action="store_true", help="acf: lagged capital as an extra instrument")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT ('-' for stdout)")
     p.set_defaults(func=_estimate_command)
     tfp_parser.set_defaults(func=lambda args: (tfp_parser.print_help(), 2)[1])
@@ -76,7 +77,7 @@ def _estimate_command(args: argparse.Namespace) -> int:
             state=_columns(args.state), proxy=args.proxy, method=args.method, controls=_columns(args.control),
             translog=args.translog, value_added=not args.gross_output, poly_degree=args.poly_degree,
             exit=args.exit, theta0=theta0, bootstrap=args.bootstrap, seed=args.seed, n_jobs=args.n_jobs,
-            take_logs=args.take_logs, prodest_compat=args.prodest_compat,
+            take_logs=args.take_logs, prodest_compat=args.prodest_compat, overidentify=args.overidentify,
         )
     except (TFPError, OSError, ValueError, pd.errors.ParserError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

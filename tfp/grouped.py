@@ -117,6 +117,7 @@ def estimate_by_group(
     take_logs: bool = False,
     prodest_compat: bool = False,
     max_nfev: int | None = None,
+    overidentify: bool = False,
 ) -> GroupedProductionFunction:
     """Estimate one production function per value of ``group`` (see :func:`tfp.estimate`).
 
@@ -148,7 +149,7 @@ def estimate_by_group(
     kwargs = dict(id=id, time=time, output=output, free=free, state=state, proxy=proxy, method=method,
                   controls=controls, translog=translog, value_added=value_added, poly_degree=poly_degree,
                   exit=exit, bootstrap=bootstrap, seed=seed, n_jobs=1, take_logs=take_logs, min_obs=min_obs,
-                  prodest_compat=prodest_compat, max_nfev=max_nfev)
+                  prodest_compat=prodest_compat, max_nfev=max_nfev, overidentify=overidentify)
     gkey = data[group].astype("string")
     names = sorted(gkey.dropna().unique())
     n_complete = _complete_rows(data, kwargs)

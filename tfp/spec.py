@@ -25,6 +25,7 @@ class FitConfig:
     exit: bool = False
     label: str | None = None
     prodest_wrdg: bool = False
+    overidentify: bool = False
     xtol: float = 1e-12
     max_nfev: int | None = None
 

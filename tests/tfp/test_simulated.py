@@ -92,3 +92,14 @@ def test_gross_output_adds_the_proxy_as_input():
         r = tfp.estimate(d, method=method, value_added=False, **KW)
         assert list(r.params.index) == ["log_fte", "log_capital", "log_materials"]
         assert "elasticity_log_materials" in r.productivity(d).columns
+
+
+def test_overidentified_acf_recovers_elasticities_and_differs_from_prodest_moments(panel):
+    g = panel[panel["industry"] == "I01"]
+    over = tfp.estimate(g, method="acf", overidentify=True, **KW)
+    just = tfp.estimate(g, method="acf", **KW)
+    assert over.params["log_fte"] == pytest.approx(0.5, abs=0.02)
+    assert over.params["log_capital"] == pytest.approx(0.4, abs=0.02)
+    assert over.objective > 0 and not np.allclose(over.params, just.params)
+    with pytest.raises(tfp.TFPSpecificationError, match="overidentify applies to ACF only"):
+        tfp.estimate(g, method="lp", overidentify=True, **KW)
