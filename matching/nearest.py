@@ -17,9 +17,10 @@ routine ``nn_matchC_vec``) decision for decision:
 
 Greedy matching is sequential, but it need not be computed one unit at a time:
 a unit's choice depends only on the controls still available, and it stays the
-same when *other* controls are taken.  So every waiting unit proposes its choice
-at once, the longest prefix (in service order) of distinct proposals is
-committed, and only units whose proposal was taken propose again.  This gives
+same when *other* controls are taken.  So the waiting units (a window at the
+head of the service queue) propose their choices at once, the longest prefix of
+distinct proposals is committed, and only units whose proposal was taken propose
+again.  This gives
 exactly the sequential result with whole-array operations.
 
 References: Ho, Imai, King and Stuart (2011), "MatchIt: Nonparametric
@@ -37,44 +38,78 @@ from matching._heap import partial_sort
 class _Availability:
     """Controls still available, with "nearest available at or below/above j" queries.
 
-    Union-find style pointers: a removed control points to its neighbour, and
-    queries compress the paths they walk.
+    A perfect binary tree of "any available below this node" flags, stored level
+    by level in one flat array, so that a batch of queries costs ``2 log2(n)``
+    array operations whatever the pattern of removed controls.
     """
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.alive = np.ones(n, dtype=bool)
-        self.left = np.arange(n)
-        self.right = np.arange(n)
+        self.depth = max(1, int(np.ceil(np.log2(max(n, 2)))))
+        sizes = [1 << (self.depth - k) for k in range(self.depth + 1)]
+        self.offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.flat = np.zeros(int(np.sum(sizes)), dtype=bool)
+        self.flat[:n] = True
+        for k in range(1, self.depth + 1):
+            child = self.flat[self.offset[k - 1] : self.offset[k - 1] + sizes[k - 1]]
+            self.flat[self.offset[k] : self.offset[k] + sizes[k]] = child[0::2] | child[1::2]
+        self.alive = self.flat[:n]  # view
 
     def remove(self, j: np.ndarray) -> None:
-        self.alive[j] = False
-        self.left[j] = j - 1
-        self.right[j] = j + 1
+        self.flat[j] = False
+        x = np.unique(j)
+        for k in range(1, self.depth + 1):
+            x = np.unique(x >> 1)
+            lo = self.offset[k - 1] + 2 * x
+            self.flat[self.offset[k] + x] = self.flat[lo] | self.flat[lo + 1]
 
-    def _find(self, pointers: np.ndarray, j: np.ndarray, sentinel_ok) -> np.ndarray:
-        res = j.copy()
-        while True:
-            ok = sentinel_ok(res)
-            nxt = res.copy()
-            nxt[ok] = pointers[res[ok]]
-            if np.array_equal(nxt, res):
+    def _find(self, j: np.ndarray, left: bool) -> np.ndarray:
+        flat, off = self.flat, self.offset
+        j = np.minimum(j, self.n - 1) if left else np.maximum(j, 0)
+        valid = (j >= 0) & (j < self.n)
+        x = np.where(valid, j, 0)
+        hit = valid & flat[x]
+        level = np.where(hit, 0, -1)
+        node = np.where(hit, x, 0)
+        pending = valid & ~hit
+        # climb: the nearest non-empty sibling subtree on the searched side
+        for k in range(self.depth):
+            if not pending.any():
                 break
-            # path halving: let walked nodes skip ahead next time
-            walked = ok & (nxt != res)
-            pointers[res[walked]] = nxt[walked]
-            res = nxt
-        ok = sentinel_ok(j)
-        pointers[j[ok]] = res[ok]
-        return res
+            width = 1 << (self.depth - k)
+            if left:
+                sib = x - 1
+                ok = pending & ((x & 1) == 1)
+            else:
+                sib = x + 1
+                ok = pending & ((x & 1) == 0) & (sib < width)
+            sib_c = np.clip(sib, 0, width - 1)
+            ok &= flat[off[k] + sib_c]
+            level = np.where(ok, k, level)
+            node = np.where(ok, sib_c, node)
+            pending &= ~ok
+            x = x >> 1
+        # descend to the extreme available leaf of that subtree
+        found = level >= 0
+        for _ in range(self.depth):
+            act = found & (level > 0)
+            if not act.any():
+                break
+            lv = np.maximum(level - 1, 0)
+            near = 2 * node + (1 if left else 0)  # child nearest to the query
+            take_near = flat[off[lv] + np.where(act, near, 0)]
+            child = np.where(take_near, near, 2 * node + (0 if left else 1))
+            node = np.where(act, child, node)
+            level = np.where(act, level - 1, level)
+        return np.where(found, node, -1 if left else self.n)
 
     def find_left(self, j: np.ndarray) -> np.ndarray:
         """Largest available index <= j (-1 if none)."""
-        return self._find(self.left, j, lambda r: r >= 0)
+        return self._find(j, True)
 
     def find_right(self, j: np.ndarray) -> np.ndarray:
         """Smallest available index >= j (n if none)."""
-        return self._find(self.right, j, lambda r: r < self.n)
+        return self._find(j, False)
 
 
 def _choose(
@@ -285,17 +320,22 @@ def nearest_neighbor_match(
     for r in range(ratio):
         queue = service[~failed[service]]
         prop = np.full(queue.size, -2, dtype=np.int64)
-        while queue.size:
-            redo = prop == -2
-            if redo.any():
-                prop[redo] = propose(queue[redo])
-            none = prop == -1
-            failed[queue[none]] = True
-            queue, prop = queue[~none], prop[~none]
-            if not queue.size:
-                break
-            j = _first_repeat(prop)
-            who, take = queue[:j], prop[:j]
+        head, width = 0, 256
+        # Work on a window at the head of the queue so that each pass costs in
+        # proportion to what it can commit, even when most proposals collide.
+        while head < queue.size:
+            end = min(head + width, queue.size)
+            pw = prop[head:end]  # view: updates land in prop
+            stale = (pw == -2) | ((pw >= 0) & ~avail.alive[np.maximum(pw, 0)])
+            if stale.any():
+                pw[stale] = propose(queue[head:end][stale])
+            # units without a candidate never get one later; they never collide
+            keyed = np.where(pw >= 0, pw, -3 - np.arange(pw.size))
+            j = _first_repeat(keyed)
+            who, take = queue[head : head + j], prop[head : head + j]
+            got = take >= 0
+            failed[who[~got]] = True
+            who, take = who[got], take[got]
             mm[who, r] = c_unit[take]
             avail.remove(take)
             lo[who] = np.minimum(lo[who], c_pos[take])
@@ -307,8 +347,8 @@ def nearest_neighbor_match(
             min_dist[who] = np.where(
                 lo[who] == t_pos[who], d_hi, np.where(hi[who] == t_pos[who], d_lo, np.maximum(d_lo, d_hi))
             )
-            queue, prop = queue[j:], prop[j:]
-            prop[~avail.alive[prop]] = -2
+            width = min(2 * width, 1 << 16) if j == end - head else max(64, 4 * j)
+            head += j
     return mm
 
 

@@ -176,3 +176,22 @@ def test_partial_sort_matches_libstdcxx(fixtures_dir):
         items = np.tile(np.arange(n), (len(rows), 1))
         _, chosen = partial_sort(keys, items, k)
         np.testing.assert_array_equal(chosen, np.array([r[1] for r in rows]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 64, 100, 513])
+def test_availability_tree_queries(n):
+    from matching.nearest import _Availability
+
+    rng = np.random.default_rng(n)
+    tree, alive = _Availability(n), np.ones(n, dtype=bool)
+    idx = np.arange(n)
+    for _ in range(25):
+        gone = rng.choice(n, size=max(1, n // 20), replace=False)
+        tree.remove(gone)
+        alive[gone] = False
+        q = rng.integers(-1, n + 1, size=40)
+        left = np.array([idx[alive & (idx <= x)].max(initial=-1) for x in q])
+        right = np.array([idx[alive & (idx >= x)].min(initial=n) for x in q])
+        np.testing.assert_array_equal(tree.find_left(q), left)
+        np.testing.assert_array_equal(tree.find_right(q), right)
+        np.testing.assert_array_equal(tree.alive, alive)
