@@ -1,0 +1,37 @@
+"""The ``cluster-impact`` command line lists every subcommand."""
+
+import subprocess
+import sys
+
+import pytest
+
+from cluster_impact.cli import main
+
+SUBCOMMANDS = ("run", "reproduce", "validate", "tfp", "match", "did", "report")
+
+
+def test_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for name in SUBCOMMANDS:
+        assert name in out, name
+
+
+def test_console_script_is_installed():
+    # The console script is what README command 1 calls.
+    result = subprocess.run([sys.executable, "-m", "cluster_impact.cli", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "reproduce" in result.stdout
+
+
+def test_no_subcommand_prints_help_and_fails(capsys):
+    assert main([]) == 2
+    assert "usage: cluster-impact" in capsys.readouterr().out
+
+
+def test_run_refuses_a_bad_study_before_compute(tmp_path, capsys):
+    study = tmp_path / "bad.yaml"
+    study.write_text("name: x\ninputs: {demo: {seed: 1}}\ntfp: {method: magic}\n", encoding="utf-8")
+    assert main(["run", "--study", str(study), "--out", str(tmp_path / "out")]) == 2
+    assert "tfp.method" in capsys.readouterr().err
