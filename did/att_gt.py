@@ -208,8 +208,11 @@ def _prepare_groups(
             "only as a comparison group",
             stacklevel=3,
         )
+        last_period = periods.max()
         panel = _keep_periods(panel, keep_t)
         periods = panel.periods
+        group = panel.group.copy()
+        group[group > last_period] = 0
         glist = glist[glist < latest]
     glist = glist[glist > periods.min() + anticipation]
     if len(glist) == 0:
@@ -436,9 +439,6 @@ def att_gt(
 
     panel = to_wide(data, y=y, id=id, time=time, group=group, covariates=covariates, weights=weights)
     unit_group, glist, periods, panel = _prepare_groups(panel, control, anticipation, group)
-    if len(unit_group) != panel.n_units:  # periods were cut and some units vanished
-        unit_group = panel.group.copy()
-        unit_group[unit_group > periods.max()] = 0
     n = panel.n_units
     n_never = int((unit_group == 0).sum())
     if control == "never" and n_never < len(covariates) + 5:
