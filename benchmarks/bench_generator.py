@@ -47,11 +47,16 @@ print(json.dumps(times))
 def run_case(case: str, firms: int) -> dict:
     """Run one case in a child process; add its peak resident memory."""
     with tempfile.TemporaryDirectory() as out:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         code = _CHILD.format(root=ROOT, case=case, firms=firms, out=out)
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_kib = after.ru_maxrss
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    # CPU seconds of the child (import, simulation, writing): a figure that does not
+    # depend on how busy the machine is, unlike the wall times.
+    result["child_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    before = before.ru_maxrss
     # ru_maxrss of children is the maximum over all children so far: run the
     # largest case last, or read each figure as an upper bound.
     result["peak_rss_gib"] = max(peak_kib, before) / 2**20
