@@ -18,6 +18,8 @@ Steps (study design, section 2; issue #6):
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +37,7 @@ from data_contracts.errors import DataContractError
 from data_contracts.nace import normalise_nace_codes
 from data_contracts.parsing import (
     RULE_NOT_A_DATE, RULE_NOT_A_FLAG, RULE_NOT_A_NUMBER, RULE_NOT_AN_INTEGER,
-    map_unique, normalise_category, parse_dates, parse_flags, parse_integers, parse_numbers,
+    map_unique, normalise_category, parse_dates, text_objects, parse_flags, parse_integers, parse_numbers,
 )
 from data_contracts.quarantine import Quarantine
 from data_contracts.reading import detect_decimal, extra_columns, finish, start_quarantine
@@ -191,9 +193,12 @@ def _assemble_long(raw: RawTable, frame: pd.DataFrame, q: Quarantine, decimal: s
     return filings.reset_index(drop=True), filing
 
 
-def _take(column: object, positions: np.ndarray) -> object:
+def _take(column: object, positions: np.ndarray | None) -> object:
+    """Rows at ``positions`` (None: all rows, without a copy)."""
     if isinstance(column, pd.Series):
         column = column.array
+    if positions is None:
+        return column
     if isinstance(column, pd.api.extensions.ExtensionArray):
         return column.take(positions)
     return np.asarray(column)[positions]
@@ -201,15 +206,23 @@ def _take(column: object, positions: np.ndarray) -> object:
 
 def _assemble_accepted(source: dict[str, object], positions: np.ndarray, rows: np.ndarray,
                        non_annual: NonAnnual) -> pd.DataFrame:
-    """The accepted filings, built column by column in one DataFrame construction."""
+    """The accepted filings, built column by column in one DataFrame construction.
+
+    Memory matters at 6 million filings: when every row is accepted the parsed
+    arrays are used as they are, text shares one object per distinct value, and the
+    frame is not consolidated into one float block (no copy).
+    """
+    n_source = len(source["months"])
+    if len(positions) == n_source and np.array_equal(positions, np.arange(n_source)):
+        positions = None
     months = np.asarray(_take(source["months"], positions), dtype=np.float64)
     annualised = np.asarray(_take(source["annualised"], positions), dtype=bool)
-    scale = np.where(annualised, 12.0 / months, 1.0) if non_annual == "annualise" else None
+    scale = np.where(annualised, 12.0 / months, 1.0) if non_annual == "annualise" and annualised.any() else None
     out: dict[str, object] = {}
     for name in _CANONICAL_ORDER:
-        values = _take(source[name], positions)
+        values = _take(source.pop(name), positions)  # pop: free each parsed column once copied
         if name in ("enterprise_number", "model", "nace", "region"):
-            values = np.asarray(values.astype(object), dtype=object)
+            values = text_objects(values)
         elif name in ("year", "months"):
             values = np.asarray(values, dtype=np.float64).astype(np.int64)
         elif name == "annualised":
@@ -219,7 +232,7 @@ def _assemble_accepted(source: dict[str, object], positions: np.ndarray, rows: n
         elif name in FLOW_CODES and scale is not None:
             values = np.asarray(values, dtype=np.float64) * scale
         out[name] = values
-    return pd.DataFrame(out, index=pd.Index(rows, name="row"))
+    return pd.DataFrame(out, index=pd.Index(rows, name="row"), copy=False)
 
 
 def _resolve_corrections(filings: pd.DataFrame) -> np.ndarray:
@@ -285,11 +298,18 @@ def read_accounts(path: str | Path, *, non_annual: NonAnnual = "annualise",
     months = np.asarray(columns["months"], dtype=np.float64)
     columns["year"] = accounting_year(np.asarray(columns["closing_date"]), months, year_rule)
     columns["annualised"] = (months != 12) & (non_annual == "annualise")
-    frame = pd.DataFrame(columns)
+    frame = pd.DataFrame(columns, copy=False)  # no consolidation copy of millions of rows
     row_schema = accounts_schema(unique=False, for_rows=True)
     if long:
         row_schema = row_schema.remove_columns(list(layouts.RUBRIC_CODES))
     quarantine_violations(frame, row_schema, q)
+    if not long:
+        # Amount cells are parsed and checked: release their text (a large part of
+        # the memory of a multi-million-row file). Rejections from here on concern
+        # identification columns only.
+        raw = dataclasses.replace(raw, table=raw.table.drop_columns(
+            [c for c in layouts.RUBRIC_CODES if c in raw.table.column_names]))
+        q.table = raw.table
     if non_annual == "reject":
         q.add((months != 12) & ~np.isnan(months) & ~q.rejected, "months", RULE_NON_ANNUAL)
 
@@ -305,6 +325,8 @@ def read_accounts(path: str | Path, *, non_annual: NonAnnual = "annualise",
             "year": columns["year"][positions], "_order": positions, "_row": raw.rows[positions],
         }, index=positions)
         filing_of_row = np.arange(len(frame))
+    del frame  # the accepted frame is assembled from the column arrays, one at a time
+    gc.collect()  # pandas' internal reference cycles would otherwise keep the parsed block alive
     if DEPOSIT_DATE_COLUMN in names:
         deposit, _ = parse_dates(raw.table.column(DEPOSIT_DATE_COLUMN))
         keys = keys.assign(_deposit=deposit[keys["_order"].to_numpy()])

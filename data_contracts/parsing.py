@@ -179,6 +179,25 @@ def text_array(values: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray
     return pd.arrays.ArrowStringArray(values)
 
 
+def text_objects(values: object) -> np.ndarray:
+    """Text as an object array whose repeated values share one Python string.
+
+    Converting Arrow strings cell by cell would create millions of identical string
+    objects (gigabytes for a 6-million-row file); taking from the dictionary of
+    distinct values costs one pointer per cell.
+    """
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        values = values._pa_array  # the underlying ChunkedArray
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        return np.asarray(values, dtype=object)
+    encoded = pc.dictionary_encode(values)
+    dictionary = np.array(encoded.dictionary.to_pylist() + [None], dtype=object)
+    indices = _np(pc.fill_null(encoded.indices.cast(pa.int64()), len(dictionary) - 1))
+    return dictionary[indices]
+
+
 def normalise_category(arr: pa.ChunkedArray, aliases: dict[str, str]) -> pd.arrays.ArrowStringArray:
     """Map spellings to canonical categories by a case-insensitive alias table.
 

@@ -16,6 +16,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from data_contracts.contracts import RULE_MISSING
+from data_contracts.parsing import text_objects
 from data_contracts.quarantine import Quarantine
 
 _PANDERA_RULES = {"not_nullable": RULE_MISSING}
@@ -36,7 +37,7 @@ def quarantine_violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, quara
         with warnings.catch_warnings():
             # pandera's own failure-case concatenation triggers a pandas FutureWarning
             warnings.simplefilter("ignore", FutureWarning)
-            schema.validate(frame, lazy=True)
+            schema.validate(frame, lazy=True, inplace=True)  # inplace: no copy of the frame
         return
     except SchemaErrors as exc:
         cases = exc.failure_cases
@@ -70,10 +71,10 @@ def finalise_accepted(frame: pd.DataFrame, schema: pa.DataFrameSchema,
     """
     text = [n for n, c in schema.columns.items() if str(c.dtype) == "str" and frame[n].dtype != object]
     if text:
-        frame = frame.assign(**{n: frame[n].astype(object) for n in text})
+        frame = frame.assign(**{n: text_objects(frame[n].array) for n in text})
     if list(frame.columns) != list(schema.columns):
         frame = frame[list(schema.columns)]
-    schema.validate(frame, head=2000, tail=2000)
+    schema.validate(frame, head=2000, tail=2000, inplace=True)
     if key and frame.duplicated(list(key)).any():
         raise RuntimeError(f"{schema.name}: accepted rows are not unique on {', '.join(key)}")
     return frame
