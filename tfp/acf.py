@@ -50,7 +50,7 @@ def fit_acf(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = None
     else:
         theta, obj, ok, msg = _search_roots(
             moments, _default_starts(panel, x), phir, cfg,
-            _overid_check(panel, x, phi, free_like),
+            lambda: _overid_check(panel, x, phi, free_like),
         )
     return CoreFit(
         coef=np.concatenate([theta, gamma]),
@@ -194,7 +194,8 @@ def _search_roots(moments, starts, phir, cfg, overid):
         return best[0], best[1], best[2], f"no exact root of the ACF moments found (criterion {best[1]:.3g})"
     if len(roots) == 1:
         return roots[0]
-    scores = [overid(r[0]) for r in roots]
+    check = overid()  # built only when there is a choice to make
+    scores = [check(r[0]) for r in roots]
     best = roots[int(np.argmin(scores))]
     others = "; ".join(np.array2string(r[0], precision=4) for r in roots if r is not best)
     return best[0], best[1], best[2], (f"{len(roots)} roots of the ACF moments; kept the one best "

@@ -176,7 +176,9 @@ def _estimate(data, *, id, time, output, free, state, proxy, method, controls, t
     try:
         core = fit_core(panel, cfg)
     except np.linalg.LinAlgError as exc:
-        raise InsufficientDataError(f"{tag}{method}: singular design ({exc}); inputs collinear or too few firms") from exc
+        raise InsufficientDataError(
+            f"{tag}{method}: singular design ({exc}); inputs collinear or too few firms"
+        ) from exc
     if not core.converged and raise_on_failure:
         raise ConvergenceError(f"{tag}{method}: {core.message or 'second stage did not converge'}")
     names = spec.term_names + list(ctrl_l)

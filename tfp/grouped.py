@@ -243,7 +243,8 @@ def _elasticity_table(assignments: pd.DataFrame, results: dict) -> pd.DataFrame:
                                             "std_error": [r.returns_to_scale_std_error]})])
         t.insert(0, "group", row.group)
         t["n_obs"], t["n_firms"], t["method"], t["converged"] = r.n_obs, r.n_firms, r.method, r.converged
-        t["group_used"], t["fallback_used"], t["fallback_reason"] = row.group_used, row.fallback_used, row.fallback_reason
+        t["group_used"] = row.group_used
+        t["fallback_used"], t["fallback_reason"] = row.fallback_used, row.fallback_reason
         frames.append(t)
     return pd.concat(frames, ignore_index=True)
 

@@ -152,7 +152,8 @@ class ProductionFunctionResults:
             + (f"   Proxy: {self.spec.proxy}" if self.spec.proxy else ""),
             f"Form: {'translog' if self.spec.translog else 'Cobb-Douglas'}, "
             f"{'value added' if self.spec.value_added else 'gross output'}",
-            f"Observations: {self.n_obs} ({self.n_obs_second_stage} in the estimating equation)   Firms: {self.n_firms}",
+            f"Observations: {self.n_obs} ({self.n_obs_second_stage} in the estimating equation)"
+            f"   Firms: {self.n_firms}",
             f"Standard errors: {self.se_kind}   Converged: {self.converged}"
             + (f"   Criterion: {self.objective:.6g}" if np.isfinite(self.objective) else ""),
         ]
