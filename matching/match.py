@@ -452,6 +452,14 @@ def match(
         sub_ids = None if replace else subclass_from_match_matrix(mm_pos, treated_idx, t.size)
         cause = f"caliper {caliper} = width {caliper_width:.6g} on the distance" if caliper is not None else ""
         check_matched(w_raw, t, cause)
+        n_t = int(((t == 1) & ~disc_k).sum())
+        n_unmatched = n_t - int((w_raw[t == 1] > 0).sum())
+        if n_unmatched:
+            why = [f"caliper {caliper}" if caliper is not None else "", f"exact on {', '.join(exact)}" if exact else ""]
+            why = " and ".join(x for x in why if x) or "too few controls"
+            warnings.warn(
+                f"{n_unmatched} of {n_t} treated units have no match ({why})", MatchingWarning, stacklevel=2
+            )
     else:
         if method == "exact":
             cells = cell_codes(sub, covariates)

@@ -83,7 +83,7 @@ class _Availability:
             else:
                 sib = x + 1
                 ok = pending & ((x & 1) == 0) & (sib < width)
-            sib_c = np.clip(sib, 0, width - 1)
+            sib_c = np.minimum(np.maximum(sib, 0), width - 1)
             ok &= flat[off[k] + sib_c]
             level = np.where(ok, k, level)
             node = np.where(ok, sib_c, node)

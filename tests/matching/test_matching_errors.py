@@ -108,3 +108,8 @@ def test_errors_are_value_errors():
     assert issubclass(MatchingError, ValueError)
     for cls in (TreatmentError, MissingCovariateError, NoVariationError, SeparationError, NoMatchError):
         assert issubclass(cls, MatchingError)
+
+
+def test_caliper_dropping_some_treated_is_reported(lalonde, covariates):
+    with pytest.warns(MatchingWarning, match="72 of 185 treated units have no match \\(caliper 0.2\\)"):
+        match(lalonde, treatment="treat", covariates=covariates, caliper=0.2)
