@@ -64,7 +64,8 @@ class ATTgtResults:
         One row per (group, time) cell: ``group, time, event_time, post, att, se,
         ci_lower, ci_upper``. ``se`` is analytic unless a bootstrap was requested.
     influence : ndarray (n_units, n_cells)
-        Influence functions of the cells (unit-level, rescaled as in R ``did``).
+        Influence functions of the cells (unit-level, rescaled as in R ``did``), rows in
+        the order of ``unit_ids``.
     pretest : Pretest or None
         Joint Wald test of the pre-treatment cells (None when there are none or their
         covariance is singular).
@@ -74,6 +75,7 @@ class ATTgtResults:
 
     att_gt: pd.DataFrame
     influence: np.ndarray = field(repr=False)
+    unit_ids: np.ndarray = field(repr=False)  # row labels of ``influence``
     pretest: Pretest | None
     critical_value: float
     n_units: int
@@ -539,6 +541,7 @@ def att_gt(
     return ATTgtResults(
         att_gt=table,
         influence=influence,
+        unit_ids=panel.unit_ids,
         pretest=pretest,
         critical_value=crit,
         n_units=n,

@@ -91,15 +91,30 @@ def joint_equality_test(estimates: np.ndarray, cov: np.ndarray) -> EqualityTest:
     return EqualityTest(W=w_stat, df=k - 1, pvalue=float(stats.chi2.sf(w_stat, k - 1)))
 
 
+def _joint_cs_covariance(fits: list, influences: list[np.ndarray]) -> np.ndarray:
+    """Covariance of CS estimates from fits that share comparison units.
+
+    Each estimate is theta_k = theta + sum_i psi_ki / n_k over its own units; the
+    covariance of two of them sums psi_ai psi_bi over the units they share.
+    """
+    all_ids = pd.Index(np.concatenate([f.unit_ids for f in fits])).unique()
+    k = len(fits)
+    stacked = np.zeros((len(all_ids), k))
+    for j, (fit, psi) in enumerate(zip(fits, influences)):
+        stacked[all_ids.get_indexer(fit.unit_ids), j] = psi / fit.n_units
+    return stacked.T @ stacked
+
+
 def subgroup_effects(
     data: pd.DataFrame,
     *,
     by: str,
     estimator: Literal["cs", "twfe"] = "cs",
+    controls: Literal["own", "shared"] = "own",
     alpha: float = 0.05,
     **kwargs: Any,
 ) -> SubgroupResults:
-    """Estimate the effect separately within each value of ``by`` and test equality.
+    """Estimate the effect separately for each value of ``by`` and test equality.
 
     Parameters
     ----------
@@ -108,30 +123,58 @@ def subgroup_effects(
     by : str
         Unit-level subgroup column (constant within unit), e.g. size class or cluster.
     estimator : {"cs", "twfe"}
-        "cs": :func:`did.att_gt` (keyword arguments passed on, ``id`` required) and the
-        simple aggregate ATT; "twfe": :func:`did.twfe` coefficient on ``treated``.
+        "cs": :func:`did.att_gt` (keyword arguments passed on) and its simple aggregate
+        ATT; "twfe": the :func:`did.twfe` coefficient on ``treated`` (or ``group``).
+    controls : {"own", "shared"}
+        "own": every subgroup is a separate sample with its own comparison units (for
+        characteristics that untreated units have too, such as size class); the
+        estimates are independent. "shared": treated units are split by ``by`` and
+        every subgroup is compared with all never-treated units (``group`` == 0; for
+        characteristics only members have, such as the cluster joined; ``by`` is
+        ignored for never-treated units). CS then tests equality with the joint
+        influence-function covariance, TWFE fits one regression with one treatment
+        indicator per subgroup and uses its clustered covariance.
     **kwargs
-        Column names and options of the chosen estimator.
+        Column names and options of the chosen estimator (``id`` is required).
     """
     if estimator not in ("cs", "twfe"):
         raise DiDInputError(f"estimator must be 'cs' or 'twfe', got {estimator!r}")
+    if controls not in ("own", "shared"):
+        raise DiDInputError(f"controls must be 'own' or 'shared', got {controls!r}")
     unit = kwargs.get("id")
-    require_columns(data, [by, unit])
-    require_complete(data, by, "subgroup")
-    if unit is not None:
-        varying = data.groupby(unit, observed=True)[by].nunique() > 1
-        if varying.any():
-            raise DiDInputError(
-                f"subgroup column {by!r} changes over time for {int(varying.sum())} units, "
-                f"e.g. unit {varying[varying].index[0]!r}"
-            )
-    rows = []
-    for value, part in data.groupby(by, sort=True, observed=True):
+    if unit is None:
+        raise DiDInputError("subgroup_effects needs the unit column: pass id=...")
+    group_col = kwargs.get("group")
+    if controls == "shared" and group_col is None:
+        raise DiDInputError("controls='shared' needs group= (first treated period, 0 = never)")
+    require_columns(data, [by, unit, group_col])
+    treated_rows = data[group_col] > 0 if controls == "shared" else pd.Series(True, index=data.index)
+    require_complete(data.loc[treated_rows], by, "subgroup")
+    varying = data.loc[treated_rows].groupby(unit, observed=True)[by].nunique() > 1
+    if varying.any():
+        raise DiDInputError(
+            f"subgroup column {by!r} changes over time for {int(varying.sum())} units, "
+            f"e.g. unit {varying[varying].index[0]!r}"
+        )
+    values = sorted(data.loc[treated_rows, by].unique())
+    if len(values) < 2:
+        raise DiDInputError(f"need at least two subgroups of {by!r}, found {len(values)}")
+    if estimator == "twfe" and controls == "shared":
+        return _twfe_shared(data, by, values, treated_rows, alpha, kwargs)
+
+    rows, fits, influences = [], [], []
+    for value in values:
+        if controls == "own":
+            part = data[data[by] == value]
+        else:
+            part = data[(data[by] == value) & treated_rows | ~treated_rows]
         try:
             if estimator == "cs":
                 res = att_gt(part, alpha=alpha, **kwargs)
                 agg = res.aggregate("simple")
                 est, se, n_units, n_obs = agg.overall_att, agg.overall_se, res.n_units, res.n_obs
+                fits.append(res)
+                influences.append(agg.influence[:, 0])
             else:
                 res = twfe(part, alpha=alpha, **kwargs)
                 est, se = float(res.params.iloc[0]), float(res.std_errors.iloc[0])
@@ -139,14 +182,48 @@ def subgroup_effects(
         except DiDError as exc:
             raise type(exc)(f"subgroup {by}={value!r}: {exc}") from exc
         rows.append((value, est, se, n_units, n_obs))
-    if len(rows) < 2:
-        raise DiDInputError(f"need at least two subgroups of {by!r}, found {len(rows)}")
+    table = _table(rows, alpha)
+    if controls == "shared":
+        test = joint_equality_test(table["estimate"].to_numpy(), _joint_cs_covariance(fits, influences))
+    else:
+        test = independent_equality_test(table["estimate"].to_numpy(), table["se"].to_numpy())
+    return SubgroupResults(table=table, equality=test, estimator=estimator, by=by)
+
+
+def _table(rows: list[tuple], alpha: float) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["subgroup", "estimate", "se", "n_units", "n_obs"])
     z = stats.norm.ppf(1 - alpha / 2)
     table.insert(3, "ci_lower", table["estimate"] - z * table["se"])
     table.insert(4, "ci_upper", table["estimate"] + z * table["se"])
-    test = independent_equality_test(table["estimate"].to_numpy(), table["se"].to_numpy())
-    return SubgroupResults(table=table, equality=test, estimator=estimator, by=by)
+    return table
+
+
+def _twfe_shared(
+    data: pd.DataFrame, by: str, values: list, treated_rows: pd.Series, alpha: float, kwargs: dict
+) -> SubgroupResults:
+    """One TWFE regression with a treatment indicator per subgroup (shared controls)."""
+    kwargs = dict(kwargs)
+    group_col, time_col = kwargs.pop("group"), kwargs["time"]
+    kwargs.pop("treated", None)
+    g = data[group_col].to_numpy(dtype=float)
+    d = (g > 0) & (data[time_col].to_numpy(dtype=float) >= g)
+    names = [f"treated[{by}={v}]" for v in values]
+    member = data[by].to_numpy()
+    frame = data.assign(
+        **{nm: (d & treated_rows.to_numpy() & (member == v)).astype(float) for nm, v in zip(names, values)}
+    )
+    try:
+        res = twfe(frame, treated=names, alpha=alpha, **kwargs)
+    except DiDError as exc:
+        raise type(exc)(f"subgroups of {by}: {exc}") from exc
+    units = frame.loc[treated_rows].groupby(by, observed=True)[kwargs["id"]].nunique()
+    obs = frame.loc[treated_rows].groupby(by, observed=True).size()
+    rows = [
+        (v, float(res.params[nm]), float(res.std_errors[nm]), int(units[v]), int(obs[v]))
+        for v, nm in zip(values, names)
+    ]
+    test = joint_equality_test(res.params.to_numpy(), res.cov.to_numpy())
+    return SubgroupResults(table=_table(rows, alpha), equality=test, estimator="twfe", by=by)
 
 
 def cohort_equality_test(res: ATTgtResults) -> EqualityTest:

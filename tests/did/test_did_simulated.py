@@ -133,3 +133,51 @@ def test_weights_scale_invariant(staggered):
     b = did.att_gt(df.assign(w=df["w"] * 3.0), **COLS, weights="w", covariates=["x"])
     np.testing.assert_allclose(a.att_gt["att"], b.att_gt["att"], atol=1e-12)
     np.testing.assert_allclose(a.aggregate("simple").overall_se, b.aggregate("simple").overall_se, rtol=1e-10)
+
+
+def _with_clusters(df, effect_by_cluster):
+    """Assign treated units to clusters; shift the effect of cluster 'B' if asked."""
+    df = df.copy()
+    treated = df["g"] > 0
+    df["cluster"] = np.where(treated, np.where(df["unit"] % 2 == 0, "A", "B"), None)
+    post = treated & (df["t"] >= df["g"])
+    df.loc[post & (df["cluster"] == "B"), "y"] += effect_by_cluster
+    return df
+
+
+@pytest.mark.parametrize("estimator", ["cs", "twfe"])
+def test_shared_controls_subgroups(staggered, estimator):
+    df, _ = staggered
+    kwargs = {"y": "y", "id": "unit", "time": "t", "group": "g"}
+    same = did.subgroup_effects(_with_clusters(df, 0.0), by="cluster", estimator=estimator,
+                                controls="shared", **kwargs)
+    assert list(same.table["subgroup"]) == ["A", "B"]
+    assert same.equality.df == 1 and same.equality.pvalue > 0.01
+    differ = did.subgroup_effects(_with_clusters(df, 0.3), by="cluster", estimator=estimator,
+                                  controls="shared", **kwargs)
+    assert differ.equality.pvalue < 1e-6
+    gap = differ.params["B"] - differ.params["A"]
+    assert abs(gap - 0.3) < 3 * np.hypot(*differ.std_errors)
+
+
+def test_shared_controls_covariance_accounts_for_common_controls(staggered):
+    """The joint test with shared never-treated units is less extreme than one that
+    wrongly treats the two estimates as independent (positive covariance)."""
+    from did.subgroup import independent_equality_test
+
+    df, _ = staggered
+    res = did.subgroup_effects(_with_clusters(df, 0.1), by="cluster", controls="shared",
+                               y="y", id="unit", time="t", group="g")
+    naive = independent_equality_test(res.table["estimate"].to_numpy(), res.table["se"].to_numpy())
+    assert res.equality.W > naive.W
+
+
+def test_shared_twfe_matches_one_regression(staggered):
+    df = _with_clusters(staggered[0], 0.2)
+    res = did.subgroup_effects(df, by="cluster", estimator="twfe", controls="shared",
+                               y="y", id="unit", time="t", group="g")
+    d = (df["g"] > 0) & (df["t"] >= df["g"])
+    frame = df.assign(a=(d & (df["cluster"] == "A")).astype(float), b=(d & (df["cluster"] == "B")).astype(float))
+    joint = did.twfe(frame, y="y", id="unit", time="t", treated=["a", "b"])
+    np.testing.assert_allclose(res.table["estimate"], joint.params.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(res.table["se"], joint.std_errors.to_numpy(), rtol=1e-12)
