@@ -145,3 +145,10 @@ def test_r_resamples_acf_same_root_for_most_replicates(chilean, reference, spec)
     same = np.all(np.abs(reps - r_reps) < 0.005, axis=1)
     print("replications on R's root:", int(same.sum()), "of", len(same))
     assert same.sum() >= 12
+
+
+def test_acf_default_search_finds_rs_root_without_theta0(chilean, reference, spec):
+    """Without prodest's theta0 the multi-start search still lands on R's root (the OLS start
+    alone would reach a spurious local minimum at (2.08, -1.55, 0.37))."""
+    r = tfp.estimate(chilean, method="acf", proxy="pX", **spec)
+    np.testing.assert_allclose(r.params.to_numpy(), r_values(reference["ACF"], "estimates"), rtol=0, atol=0.005)
