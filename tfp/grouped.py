@@ -163,7 +163,7 @@ def estimate_by_group(
         if n < min_obs:
             reasons[g] = f"{n} complete observations, fewer than min_obs={min_obs}"
         else:
-            tasks.append((g, data[(gkey == g).to_numpy()], kwargs))
+            tasks.append((g, data[_mask(gkey, g)], kwargs))
     fits = _fit_many(tasks, n_jobs)
     for g, res in fits.items():
         if isinstance(res, TFPError):
@@ -174,7 +174,7 @@ def estimate_by_group(
     if reasons and fallback_group is not None:
         coarse_of = {}
         for g in reasons:
-            vals = data.loc[(gkey == g).to_numpy(), fallback_group].dropna().astype(str)
+            vals = data.loc[_mask(gkey, g), fallback_group].dropna().astype(str)
             if vals.nunique() > 1:
                 raise TFPInputError(f"group {g!r} spans several {fallback_group} values: {sorted(vals.unique())}")
             if len(vals):
@@ -183,7 +183,7 @@ def estimate_by_group(
         ctasks = []
         for c in sorted(set(coarse_of.values())):
             unit = f"{fallback_group}={c}"
-            rows = (ckey == c).to_numpy()
+            rows = _mask(ckey, c)
             if int((rows & n_complete).sum()) >= min_obs:
                 ctasks.append((unit, data[rows], kwargs))
         cfits = _fit_many(ctasks, n_jobs)
@@ -220,6 +220,11 @@ def estimate_by_group(
         method=method, group=group, results=results, assignments=assignments,
         elasticities=_elasticity_table(assignments, results), tfp=tfp,
     )
+
+
+def _mask(key: pd.Series, value: str) -> np.ndarray:
+    """Rows whose key equals ``value`` (missing keys never match)."""
+    return (key == value).fillna(False).to_numpy(dtype=bool)
 
 
 def _complete_rows(data: pd.DataFrame, kw: dict) -> np.ndarray:

@@ -89,3 +89,14 @@ def test_summary_lists_groups(panel):
     text = fit.summary()
     assert "I99" in text and "section=B" in text
     assert fit.to_frame() is fit.elasticities
+
+
+def test_rows_without_a_group_get_the_pooled_estimate(panel):
+    d = panel[panel["industry"].isin(["I00", "I01"])].copy()
+    d.loc[d.index[:16], "industry"] = None
+    fit = tfp.estimate_by_group(d, group="industry", method="lp", **KW)
+    assert len(fit.tfp) == len(d)
+    no_group = d["industry"].isna().to_numpy()
+    assert (fit.tfp.loc[no_group, "group_used"] == "(all)").all() and fit.tfp.loc[no_group, "fallback_used"].all()
+    assert np.isfinite(fit.tfp.loc[no_group, "log_tfp"]).all()
+    assert set(fit.assignments["group"]) == {"I00", "I01"}
