@@ -13,6 +13,7 @@ import argparse
 import resource
 import time
 import tracemalloc
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--controls", type=int, default=400_000)
     args = parser.parse_args()
     data = simulate(args.treated, args.controls)
+    warnings.simplefilter("ignore")  # unmatched-unit notices are expected here
     covs = ["log_tfp", "log_fte", "log_capital", "age"]
     match(data.sample(5000, random_state=1), treatment="treat", covariates=covs, caliper=0.2, exact=["nace2"])  # warm-up
 
