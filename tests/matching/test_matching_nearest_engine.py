@@ -101,6 +101,8 @@ def oracle(d, t, ratio=1, replace=False, caliper=None, strata=None, order="large
         td = d[treated]
         if order == "largest":
             service = [treated[i] for i in np.argsort(-td, kind="stable")]
+        elif order == "smallest":
+            service = [treated[i] for i in np.argsort(td, kind="stable")]
         else:
             service = list(treated)
         for _ in range(ratio):
@@ -141,6 +143,7 @@ def _data(seed, n=260, share=0.3, levels=6, n_strata=1):
         dict(replace=True, ratio=3),
         dict(replace=True, ratio=2, caliper=0.04),
         dict(order="data", ratio=2),
+        dict(order="smallest", caliper=0.08),
     ],
 )
 @pytest.mark.parametrize("n_strata", [1, 3])
