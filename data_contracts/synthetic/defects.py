@@ -160,8 +160,6 @@ def inject_account_defects(wide: pd.DataFrame, rates: Mapping[str, float],
         rows = plan.rows["missing_required"]
         which = np.arange(len(rows)) % len(_ACCOUNT_REQUIRED)
         for k, column in enumerate(_ACCOUNT_REQUIRED):
-            if column == "months":
-                frame[column] = frame[column].astype("Int64")
             frame.iloc[rows[which == k], col(column)] = None
         logs.append(_log("accounts", rows, np.asarray(_ACCOUNT_REQUIRED, object)[which],
                          "missing_required", ""))

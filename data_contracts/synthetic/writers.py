@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from data_contracts.layouts import RUBRIC_CODES
 from data_contracts.synthetic.defects import (
@@ -50,8 +53,29 @@ def _numbers_as_text(frame: pd.DataFrame, decimal: str) -> pd.DataFrame:
 
 def _write_csv(frame: pd.DataFrame, path: Path, separator: str, decimal: str, encoding: str) -> None:
     frame = _numbers_as_text(frame, decimal)
+    if decimal == "." and codecs.lookup(encoding).name == "utf-8" and _write_csv_arrow(frame, path, separator):
+        return
     frame.to_csv(path, sep=separator, decimal=decimal, encoding=encoding, index=False,
                  float_format=_FLOAT_FORMAT, lineterminator="\n")
+
+
+def _write_csv_arrow(frame: pd.DataFrame, path: Path, separator: str) -> bool:
+    """Write with Arrow's CSV writer (several times faster); False if a value needs quoting.
+
+    Arrow spells numbers as pandas does with ``%.15g`` here (whole euro without
+    ``.0``; shortest round-trip decimals), empty cells for missing values.
+    """
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        body = pa.BufferOutputStream()
+        pacsv.write_csv(table, body, pacsv.WriteOptions(include_header=False, delimiter=separator,
+                                                        quoting_style="none"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return False
+    with open(path, "wb") as handle:
+        handle.write((separator.join(map(str, frame.columns)) + "\n").encode("utf-8"))
+        handle.write(body.getvalue().to_pybytes())
+    return True
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
