@@ -148,9 +148,12 @@ def balance_row(
     if binary:
         out["ecdf_mean"] = out["ecdf_max"] = abs(mdiff)
     elif not too_small:
-        out["var_ratio"] = weighted_variance(x[i1], ww[i1], False) / weighted_variance(
-            x[i0], ww[i0], False
-        )
+        # As R: a control group without variance gives Inf (or NaN for 0/0), not an error.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["var_ratio"] = float(
+                np.float64(weighted_variance(x[i1], ww[i1], False))
+                / np.float64(weighted_variance(x[i0], ww[i0], False))
+            )
         out["ecdf_mean"], out["ecdf_max"] = ecdf_stats(x, t, ww)
     return out
 
