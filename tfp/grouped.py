@@ -180,19 +180,25 @@ def estimate_by_group(
             if len(vals):
                 coarse_of[g] = vals.iloc[0]
         ckey = data[fallback_group].astype("string")
-        ctasks = []
+        ctasks, cfailed = [], {}
         for c in sorted(set(coarse_of.values())):
             unit = f"{fallback_group}={c}"
             rows = _mask(ckey, c)
-            if int((rows & n_complete).sum()) >= min_obs:
+            n = int((rows & n_complete).sum())
+            if n >= min_obs:
                 ctasks.append((unit, data[rows], kwargs))
+            else:
+                cfailed[unit] = f"{n} complete observations, fewer than min_obs={min_obs}"
         cfits = _fit_many(ctasks, n_jobs)
+        cfailed.update({u: str(r) for u, r in cfits.items() if isinstance(r, TFPError)})
         for g, c in coarse_of.items():
             unit = f"{fallback_group}={c}"
             res = cfits.get(unit)
             if isinstance(res, ProductionFunctionResults):
                 used[g] = unit
                 fits[unit] = res
+            else:
+                reasons[g] += f"; {unit} not usable either ({cfailed[unit]})"
     if any(g not in used for g in names) or gkey.isna().any():
         pooled = _fit_unit(POOLED, data, dict(kwargs))
         if isinstance(pooled, TFPError):

@@ -100,3 +100,11 @@ def test_rows_without_a_group_get_the_pooled_estimate(panel):
     assert (fit.tfp.loc[no_group, "group_used"] == "(all)").all() and fit.tfp.loc[no_group, "fallback_used"].all()
     assert np.isfinite(fit.tfp.loc[no_group, "log_tfp"]).all()
     assert set(fit.assignments["group"]) == {"I00", "I01"}
+
+
+def test_a_too_small_section_passes_on_to_the_pool_and_says_why(panel):
+    d = panel.assign(section=panel["industry"])  # each section is just its industry
+    fit = tfp.estimate_by_group(d, group="industry", fallback_group="section", min_obs=300, method="lp", **KW)
+    a = fit.assignments.set_index("group")
+    assert a.loc["I99", "group_used"] == "(all)"
+    assert "section=I99 not usable either (160 complete observations" in a.loc["I99", "fallback_reason"]
