@@ -32,7 +32,7 @@ def weighted_logit(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-eta))
         v = w * p * (1.0 - p)
         grad = np.einsum("ij,i->j", x, w * (d - p))
-        hess = (x * v[:, None]).T @ x
+        hess = np.einsum("ij,ik->jk", x * v[:, None], x)
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError as exc:

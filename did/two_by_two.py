@@ -60,6 +60,11 @@ def _wsum(w: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.einsum("i,ij->j", w, a)
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a.T @ b`` for tall matrices with few columns."""
+    return np.einsum("ij,ik->jk", a, b)
+
+
 def _as_matrix(dy: np.ndarray) -> np.ndarray:
     return dy[:, None] if dy.ndim == 1 else dy
 
@@ -71,7 +76,7 @@ def _ps_parts(x: np.ndarray, d: np.ndarray, w: np.ndarray, ps: np.ndarray | None
         ps = weighted_logit(x, d, w)
     ps = np.minimum(ps, _PS_CAP)
     keep = np.where(d == 1, ps < 1.01, ps < _TRIM_LEVEL).astype(float)
-    info = (x * (ps * (1.0 - ps) * w)[:, None]).T @ x
+    info = _cross(x * (ps * (1.0 - ps) * w)[:, None], x)
     try:
         chol = np.linalg.cholesky(info)
     except np.linalg.LinAlgError as exc:
@@ -92,11 +97,11 @@ def _ols_parts(x: np.ndarray, dy: np.ndarray, d: np.ndarray, w: np.ndarray):
     n = d.shape[0]
     w_ols = w * (1.0 - d)
     xw = x * w_ols[:, None]
-    xpx = xw.T @ x / n
+    xpx = _cross(xw, x) / n
     if 1.0 / np.linalg.cond(xpx, 1) < np.finfo(float).eps:
         raise DiDEstimationError("the outcome-regression design matrix is singular")
     xpx_inv = np.linalg.inv(xpx)
-    beta = np.linalg.solve(xpx, xw.T @ dy / n)
+    beta = np.linalg.solve(xpx, _cross(xw, dy) / n)
     return dy - _thin(x, beta), w_ols, xpx_inv
 
 
@@ -136,12 +141,12 @@ def dr_panel(
     eta_treat = _wsum(w_treat, resid) / n / m_treat
     eta_cont = _wsum(w_cont, resid) / n / m_cont
     # estimation effect of the OLS coefficients: w(1-D) e_i * x_i' XpX^-1 M
-    h_treat = x @ (xpx_inv @ (w_treat @ x / n))
-    h_cont = x @ (xpx_inv @ (w_cont @ x / n))
+    h_treat = np.einsum("ij,j->i", x, xpx_inv @ _wsum(w_treat, x) / n)
+    h_cont = np.einsum("ij,j->i", x, xpx_inv @ _wsum(w_cont, x) / n)
     coef = w_treat / m_treat - w_cont / m_cont - w_ols * (h_treat / m_treat - h_cont / m_cont)
     # estimation effect of the propensity score: lin_ps @ M2 with
     # M2 = mean(w_cont (e - eta_cont) x)
-    m2 = ((x * w_cont[:, None]).T @ resid - np.outer(x.T @ w_cont, eta_cont)) / n
+    m2 = (_cross(x * w_cont[:, None], resid) - np.outer(_wsum(w_cont, x), eta_cont)) / n
     lead = np.column_stack([w_treat / m_treat, w_cont / m_cont, lin_ps])
     mix = np.vstack([-eta_treat, eta_cont, -m2 / m_cont])
     return TwoByTwo(eta_treat - eta_cont, resid * coef[:, None] + _thin(lead, mix))
@@ -161,7 +166,7 @@ def ipw_panel(
     eta_treat = _wsum(w_treat, dy) / n / m_treat
     eta_cont = _wsum(w_cont, dy) / n / m_cont
     coef = w_treat / m_treat - w_cont / m_cont
-    m2 = ((x * w_cont[:, None]).T @ dy - np.outer(x.T @ w_cont, eta_cont)) / n
+    m2 = (_cross(x * w_cont[:, None], dy) - np.outer(_wsum(w_cont, x), eta_cont)) / n
     lead = np.column_stack([w_treat / m_treat, w_cont / m_cont, lin_ps])
     mix = np.vstack([-eta_treat, eta_cont, -m2 / m_cont])
     return TwoByTwo(eta_treat - eta_cont, dy * coef[:, None] + _thin(lead, mix))
@@ -180,7 +185,7 @@ def reg_panel(
     m_treat = w_treat.mean()
     # ATT = mean_treated(dy) - mean_treated(fitted) = mean_treated(resid)
     att = _wsum(w_treat, resid) / n / m_treat
-    h_treat = x @ (xpx_inv @ (w_treat @ x / n))
+    h_treat = np.einsum("ij,j->i", x, xpx_inv @ _wsum(w_treat, x) / n)
     coef = (w_treat - w_ols * h_treat) / m_treat
     return TwoByTwo(att, resid * coef[:, None] - np.outer(w_treat / m_treat, att))
 

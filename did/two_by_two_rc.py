@@ -23,6 +23,11 @@ from did.errors import DiDEstimationError
 from did.two_by_two import TwoByTwo, _ps_parts, _thin
 
 
+def _mv(a: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``a @ v`` for a tall thin ``a`` (einsum: no multithreaded BLAS call)."""
+    return np.einsum("ij,j->i", a, v)
+
+
 def _ols_rep(x: np.ndarray, y: np.ndarray, w_sub: np.ndarray, what: str):
     """Fitted values for all rows from a weighted OLS on the rows with ``w_sub > 0``.
 
@@ -30,12 +35,12 @@ def _ols_rep(x: np.ndarray, y: np.ndarray, w_sub: np.ndarray, what: str):
     """
     n = y.shape[0]
     xw = x * w_sub[:, None]
-    xpx = xw.T @ x / n
+    xpx = np.einsum("ij,ik->jk", xw, x) / n
     if not np.any(w_sub > 0) or 1.0 / np.linalg.cond(xpx, 1) < np.finfo(float).eps:
         raise DiDEstimationError(f"the outcome regression for {what} is singular")
     xpx_inv = np.linalg.inv(xpx)
-    beta = xpx_inv @ (xw.T @ y / n)
-    fitted = x @ beta
+    beta = xpx_inv @ (np.einsum("ij,i->j", xw, y) / n)
+    fitted = np.einsum("ij,j->i", x, beta)
     return fitted, _thin(x * (w_sub * (y - fitted))[:, None], xpx_inv)
 
 
@@ -84,21 +89,21 @@ def drdid_rc(
     )
 
     def colmean(v: np.ndarray) -> np.ndarray:
-        return v @ x / n
+        return np.einsum("i,ij->j", v, x) / n
 
-    inf_treat_or = lin_c_post @ (-colmean(w_t_post * post) / m_t_post) + lin_c_pre @ (
+    inf_treat_or = _mv(lin_c_post, -colmean(w_t_post * post) / m_t_post) + _mv(lin_c_pre, 
         -colmean(w_t_pre * (1 - post)) / m_t_pre
     )
     m2_pre = colmean(w_c_pre * (y - out_c - att_c_pre)) / m_c_pre
     m2_post = colmean(w_c_post * (y - out_c - att_c_post)) / m_c_post
-    inf_cont_ps = lin_ps @ (m2_post - m2_pre)
-    inf_cont_or = lin_c_post @ (-colmean(w_c_post * post) / m_c_post) + lin_c_pre @ (
+    inf_cont_ps = _mv(lin_ps, m2_post - m2_pre)
+    inf_cont_or = _mv(lin_c_post, -colmean(w_c_post * post) / m_c_post) + _mv(lin_c_pre, 
         -colmean(w_c_pre * (1 - post)) / m_c_pre
     )
     inf_eff = (inf_e1 - inf_e2) - (inf_e3 - inf_e4)
     mom_post = colmean(w_d / m_d - w_dt1 / m_dt1)
     mom_pre = colmean(w_d / m_d - w_dt0 / m_dt0)
-    inf_or = (lin_t_post - lin_c_post) @ mom_post - (lin_t_pre - lin_c_pre) @ mom_pre
+    inf_or = _mv(lin_t_post - lin_c_post, mom_post) - _mv(lin_t_pre - lin_c_pre, mom_pre)
     inf_treat = inf_t_post - inf_t_pre + inf_treat_or
     inf_cont = inf_c_post - inf_c_pre + inf_cont_ps + inf_cont_or
     return TwoByTwo(np.array([att]), (inf_treat - inf_cont + inf_eff + inf_or)[:, None])
@@ -119,9 +124,9 @@ def ipw_rc(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.
     inf_c_pre, att_c_pre, m_c_pre = _lead(w_c_pre, y)
     inf_c_post, att_c_post, m_c_post = _lead(w_c_post, y)
     att = (att_t_post - att_t_pre) - (att_c_post - att_c_pre)
-    m2_pre = (w_c_pre * (y - att_c_pre)) @ x / n / m_c_pre
-    m2_post = (w_c_post * (y - att_c_post)) @ x / n / m_c_post
-    inf_cont = inf_c_post - inf_c_pre + lin_ps @ (m2_post - m2_pre)
+    m2_pre = np.einsum("i,ij->j", w_c_pre * (y - att_c_pre), x) / n / m_c_pre
+    m2_post = np.einsum("i,ij->j", w_c_post * (y - att_c_post), x) / n / m_c_post
+    inf_cont = inf_c_post - inf_c_pre + _mv(lin_ps, m2_post - m2_pre)
     return TwoByTwo(np.array([att]), ((inf_t_post - inf_t_pre) - inf_cont)[:, None])
 
 
@@ -140,8 +145,8 @@ def reg_rc(y: np.ndarray, post: np.ndarray, d: np.ndarray, x: np.ndarray, w: np.
     eta_cont = np.mean(w_cont * (out_post - out_pre)) / m_cont
     att = (eta_t_post - eta_t_pre) - eta_cont
     inf_treat = w_t_post * (y - eta_t_post) / m_t_post - w_t_pre * (y - eta_t_pre) / m_t_pre
-    m1 = w_cont @ x / n
-    inf_cont = (w_cont * (out_post - out_pre - eta_cont) + (lin_post - lin_pre) @ m1) / m_cont
+    m1 = np.einsum("i,ij->j", w_cont, x) / n
+    inf_cont = (w_cont * (out_post - out_pre - eta_cont) + _mv(lin_post - lin_pre, m1)) / m_cont
     return TwoByTwo(np.array([att]), (inf_treat - inf_cont)[:, None])
 
 
