@@ -13,6 +13,7 @@ above the header (titles, an extra header row) are skipped.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -123,7 +124,7 @@ def _read_csv(path: str, required: Sequence[str]) -> RawTable:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise UnusableFileError(f"{path}: cannot read file: {exc.strerror or exc}") from None
-    if not data.strip():
+    if not data or data.isspace():  # isspace stops at the first other byte; strip() would copy
         raise UnusableFileError(f"{path}: file is empty")
     encoding = detect_encoding(data)
     head = data[:1 << 16].decode(encoding, errors="replace")
@@ -132,11 +133,7 @@ def _read_csv(path: str, required: Sequence[str]) -> RawTable:
     if not nonblank:
         raise UnusableFileError(f"{path}: file is empty")
 
-    def split(line: str) -> tuple[str, list[str]]:
-        delim = max(_DELIMITERS, key=line.count)
-        return delim, next(iter(pacsv_rows(line, delim)))
-
-    candidates = [split(line) for _, line in nonblank[:HEADER_SEARCH_ROWS]]
+    candidates = [_split_header_candidate(line) for _, line in nonblank[:HEADER_SEARCH_ROWS]]
     k = _find_header([cells for _, cells in candidates], required)
     delimiter, header_cells = candidates[k]
     header_line = nonblank[k][0] + 1
@@ -186,11 +183,11 @@ def _read_csv(path: str, required: Sequence[str]) -> RawTable:
     return RawTable(path, "csv", table, rows, malformed, encoding.replace("-sig", ""), delimiter, header_line)
 
 
-def pacsv_rows(line: str, delimiter: str) -> list[list[str]]:
-    """Split one CSV line with the csv module's quoting rules."""
-    import csv
-
-    return list(csv.reader(io.StringIO(line), delimiter=delimiter)) or [[]]
+def _split_header_candidate(line: str) -> tuple[str, list[str]]:
+    """The likeliest delimiter of a line (the most frequent candidate) and its fields."""
+    delimiter = max(_DELIMITERS, key=line.count)
+    fields = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+    return delimiter, fields
 
 
 def _byte_offset_of_line(data: bytes, line_index: int) -> int:
