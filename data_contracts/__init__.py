@@ -31,12 +31,13 @@ from data_contracts.panel import EXCLUSION_REASONS, PanelResult, SampleRules, bu
 from data_contracts.quarantine import REJECTED_COLUMNS
 from data_contracts.results import IngestReport, IngestResult
 from data_contracts.rubrics import RUBRICS, rubric_table
+from data_contracts.rules import RULES
 from data_contracts.timing import membership_match_rate, membership_timing
 
 __all__ = [
     "ACCOUNTS_COLUMNS", "ACCOUNTS_SCHEMA", "DEFLATOR_COLUMNS", "DEFLATORS_SCHEMA", "EXCLUSION_REASONS",
     "MEMBERSHIP_COLUMNS", "MEMBERSHIP_SCHEMA", "NACE_CODES_SCHEMA", "PANEL_COLUMNS", "PANEL_SCHEMA",
-    "REJECTED_COLUMNS", "RUBRICS", "ColumnContract", "DataContractError", "IngestReport", "IngestResult",
+    "REJECTED_COLUMNS", "RUBRICS", "RULES", "ColumnContract", "DataContractError", "IngestReport", "IngestResult",
     "InvalidEnterpriseNumber", "PanelResult", "SampleRules", "UnusableFileError", "accounting_year",
     "build_firm_year_panel", "contract_table", "membership_match_rate", "membership_timing",
     "nace_divisions", "normalise_enterprise_number", "normalise_enterprise_numbers",

@@ -30,6 +30,7 @@ def _reconciles(result: dc.IngestResult) -> None:
     assert r.rows_read == r.rows_accepted + r.rows_rejected
     assert r.rows_rejected == result.rejected["row"].nunique()
     assert set(result.rejected["file"]) <= {r.file}
+    assert set(result.rejected["rule"]) <= set(dc.RULES)
 
 
 CASES: dict[str, set[tuple[int, str, str]]] = {

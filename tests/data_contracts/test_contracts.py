@@ -57,3 +57,18 @@ def test_accounts_schema_rejects_a_duplicated_firm_year() -> None:
     with pytest.raises(pa.errors.SchemaErrors) as info:
         dc.ACCOUNTS_SCHEMA.validate(frame.assign(**{"9087": [-1.0, 1.0]}), lazy=True)
     assert "negative_value" in set(info.value.failure_cases["check"])
+
+
+def test_every_rule_a_reader_can_emit_is_documented() -> None:
+    import importlib
+    import pkgutil
+
+    import data_contracts
+
+    emitted = set()
+    for info in pkgutil.iter_modules(data_contracts.__path__):
+        if info.name in ("synthetic", "cli"):
+            continue
+        module = importlib.import_module(f"data_contracts.{info.name}")
+        emitted |= {v for k, v in vars(module).items() if k.startswith("RULE_") and isinstance(v, str)}
+    assert emitted and emitted <= set(dc.RULES), emitted - set(dc.RULES)
