@@ -101,6 +101,15 @@ class IngestResult:
                 lines.append(f"  {rule} [{where}] x{len(group)}: {examples}")
         return "\n".join(lines)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The report as a one-row tidy frame (for a reconciliation table over files)."""
+        d = self.report.to_dict()
+        d["extra_columns"] = ";".join(self.report.extra_columns)
+        d["absent_optional_columns"] = ";".join(self.report.absent_optional_columns)
+        d["rejections_by_rule"] = ";".join(f"{k}={v}" for k, v in self.report.rejections_by_rule.items())
+        d["notes"] = " | ".join(self.report.notes)
+        return pd.DataFrame([d])
+
     def to_json_dict(self, usable: bool = True) -> dict[str, object]:
         """The ``cluster-impact validate --json`` document."""
         r = self.report

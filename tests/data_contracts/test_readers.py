@@ -210,3 +210,14 @@ def test_deflators_rescale_and_ranges(tmp_path: Path) -> None:
 def test_report_reconciliation_is_enforced() -> None:
     with pytest.raises(dc.DataContractError, match="reconciliation"):
         dc.IngestReport(file="f", kind="accounts", file_format="csv", rows_read=3, rows_accepted=1, rows_rejected=1)
+
+
+def test_result_is_immutable_and_tabulates(tmp_path: Path) -> None:
+    import dataclasses
+
+    result = dc.read_accounts(write_csv(wide_accounts(n_firms=2), tmp_path / "a.csv"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.accepted = None  # type: ignore[misc]
+    frame = result.to_frame()
+    assert len(frame) == 1 and frame.loc[0, "rows_read"] == 6 and frame.loc[0, "kind"] == "accounts"
+    assert "rows read 6, accepted 6, rejected 0" in result.summary()
