@@ -16,6 +16,7 @@ from collections.abc import Sequence
 _COMMAND_MODULES: tuple[str, ...] = (
     "cluster_impact.run_cli",
     "data_contracts.cli",
+    "data_contracts.synthetic.cli",
     "tfp.cli",
     "matching.cli",
     "did.cli",

@@ -120,7 +120,8 @@ def _as_row(dimension: str, variant: str, estimate: pd.DataFrame) -> dict[str, o
 
 
 def tfp_variants(panel: pd.DataFrame, methods: Sequence[str], *, min_obs: int, seed: int,
-                 pf_columns: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 pf_columns: Mapping[str, str], acf_options: Mapping[str, object] | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Log TFP from every estimator of the robustness grid, and their elasticities (T2).
 
     ``cost_share`` is the index-number TFP with industry-year median cost shares
@@ -139,7 +140,9 @@ def tfp_variants(panel: pd.DataFrame, methods: Sequence[str], *, min_obs: int, s
         if method == "labour_productivity":
             keys[f"{Y}_{method}"] = (panel["log_va"] - panel["log_fte"]).to_numpy()
             continue
-        grouped = tfp.estimate_by_group(panel, group="nace2", min_obs=min_obs, method=method, seed=seed, **pf_columns)
+        options = dict(acf_options or {}) if method == "acf" else {}
+        grouped = tfp.estimate_by_group(panel, group="nace2", min_obs=min_obs, method=method, seed=seed,
+                                        **options, **pf_columns)
         merged = keys.merge(grouped.tfp[[FIRM, YEAR, "log_tfp"]], on=[FIRM, YEAR], how="left")
         keys[f"{Y}_{method}"] = merged["log_tfp"].to_numpy()
         el = grouped.elasticities.assign(estimator=method)

@@ -30,14 +30,14 @@ class _Strict(BaseModel):
 class DemoInputs(_Strict):
     """Inputs simulated by the embedded generator (``data_contracts.synthetic``)."""
 
-    seed: int = 20170101
-    n_firms: int = Field(30_000, gt=100)
+    seed: int = 20240601
+    n_firms: int = Field(40_000, gt=100)
     first_year: int = 2012
     last_year: int = 2024
     true_effect: float = 0.025
     effect_growth: float = 0.0
     dip_selection: bool = False
-    member_share: float = Field(0.009, gt=0, lt=0.5)
+    member_share: float = Field(0.0095, gt=0, lt=0.5)
     """Share of simulated firms that become member companies (Flanders: under 1%)."""
 
 
@@ -85,6 +85,10 @@ class TfpSpec(_Strict):
     grouping: Literal["nace2", "cluster"] = "nace2"
     min_obs: int = Field(200, gt=10)
     bootstrap: int = Field(0, ge=0)
+    acf_overidentify: bool = True
+    """ACF: add lagged capital as an instrument (over-identified GMM); with prodest's
+    exactly identified moments the capital elasticity is poorly determined in small
+    industries."""
     robustness_methods: tuple[str, ...] = ("ols", "fe", "lp", "acf", "wrdg", "cost_share")
 
 
@@ -94,7 +98,10 @@ class MatchingSpec(_Strict):
     ratio: int = Field(1, ge=1)
     caliper: float | None = 0.2
     replace: bool = False
-    link: Literal["logit", "probit"] = "logit"
+    link: Literal["logit", "probit", "linear.logit", "linear.probit"] = "linear.logit"
+    """Distance: the score (``logit``/``probit``) or its linear predictor (``linear.*``);
+    the caliper is in standard deviations of that distance (Austin 2011 recommends
+    0.2 SD of the logit of the score)."""
 
 
 class DidSpec(_Strict):

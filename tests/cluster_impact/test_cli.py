@@ -7,7 +7,7 @@ import pytest
 
 from cluster_impact.cli import main
 
-SUBCOMMANDS = ("run", "reproduce", "validate", "tfp", "match", "did", "report")
+SUBCOMMANDS = ("run", "reproduce", "validate", "simulate", "tfp", "match", "did", "report")
 
 
 def test_help_lists_every_subcommand(capsys):

@@ -188,8 +188,9 @@ def overlap_figure(study: StudyResource, analysis_panel: pd.DataFrame) -> dg.Out
     firms = pub.pre_membership_firms(analysis_panel)
     covariates = [c for c in spec.matching.covariates if c in firms.columns]
     firms = firms.dropna(subset=covariates)
-    scores = matching.propensity_score(firms, treatment="member", covariates=covariates, link=spec.matching.link)
-    frame = pd.DataFrame({"pscore": pd.Series(scores.distance).to_numpy(), "treated": firms["member"].to_numpy()})
+    link = spec.matching.link.removeprefix("linear.")  # the figure shows probabilities
+    scores = matching.propensity_score(firms, treatment="member", covariates=covariates, link=link)
+    frame = pd.DataFrame({"pscore": pd.Series(scores.score).to_numpy(), "treated": firms["member"].to_numpy()})
     figure = fig.overlap_figure(frame, rules=rules)
     return _publish_figure(study, figure, "propensity_overlap", frame.iloc[0:0])
 

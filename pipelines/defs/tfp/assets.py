@@ -12,16 +12,21 @@ from pipelines.defs.resources import StudyResource
 from pipelines.metadata import frame_metadata
 
 GROUP = "tfp"
+
+
+def acf_options(spec) -> dict[str, bool]:
+    """Estimator options that only apply to ACF."""
+    return {"overidentify": spec.acf_overidentify} if spec.method == "acf" else {}
 #: The panel's columns in the production function (value added, Cobb-Douglas).
 PF_COLUMNS = dict(id="enterprise_number", time="year", output="log_va", free="log_fte",
                   state="log_capital", proxy="log_materials")
 
 
-def _estimate_by_group(panel: pd.DataFrame, study: StudyResource, group: str, method: str | None = None):
+def _estimate_by_group(panel: pd.DataFrame, study: StudyResource, group: str):
     spec = study.spec().tfp
     return tfp.estimate_by_group(
-        panel, group=group, fallback_group=None, min_obs=spec.min_obs,
-        method=method or spec.method, bootstrap=spec.bootstrap, seed=study.spec().seed, **PF_COLUMNS,
+        panel, group=group, fallback_group=None, min_obs=spec.min_obs, method=spec.method,
+        bootstrap=spec.bootstrap, seed=study.spec().seed, **acf_options(spec), **PF_COLUMNS,
     )
 
 
@@ -76,6 +81,7 @@ def tfp_robustness(study: StudyResource, firm_year_panel: pd.DataFrame):
     spec = study.spec()
     methods = list(dict.fromkeys([*spec.tfp.robustness_methods, "labour_productivity"]))
     variants, elasticities = heterogeneity.tfp_variants(
-        firm_year_panel, methods, min_obs=spec.tfp.min_obs, seed=spec.seed, pf_columns=PF_COLUMNS)
+        firm_year_panel, methods, min_obs=spec.tfp.min_obs, seed=spec.seed, pf_columns=PF_COLUMNS,
+        acf_options={"overidentify": spec.tfp.acf_overidentify})
     yield dg.Output(elasticities, output_name="elasticities_by_estimator", metadata=frame_metadata(elasticities))
     yield dg.Output(variants, output_name="tfp_by_estimator", metadata=frame_metadata(variants, preview=False))
