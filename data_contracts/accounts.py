@@ -25,7 +25,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_contracts import layouts
@@ -143,7 +142,8 @@ def _assemble_long(raw: RawTable, frame: pd.DataFrame, q: Quarantine, decimal: s
                    ) -> tuple[pd.DataFrame, np.ndarray]:
     """Rubric rows -> one wide row per filing; returns filings and each row's filing id."""
     t = raw.table
-    codes = np.asarray(pc.utf8_upper(pc.utf8_trim_whitespace(t.column("rubric"))).to_numpy(zero_copy_only=False), dtype=object)
+    codes = pc.utf8_upper(pc.utf8_trim_whitespace(t.column("rubric")))
+    codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=object)
     canon = {c.upper(): c for c in layouts.RUBRIC_CODES}
     codes = pd.Series(codes).map(canon).to_numpy(dtype=object)
     unknown = pd.isna(codes)

@@ -135,7 +135,7 @@ def test_accounts_read_back_identical(frame: pd.DataFrame, fmt: str) -> None:
 def canonical_membership(draw: st.DrawFn) -> pd.DataFrame:
     n = draw(st.integers(1, 6))
     rows = []
-    for i in range(n):
+    for _ in range(n):
         join = pd.Timestamp("2017-01-01") + pd.Timedelta(days=draw(st.integers(0, 2500)))
         leave = None if draw(st.booleans()) else join + pd.Timedelta(days=draw(st.integers(0, 1500)))
         rows.append({"cluster": draw(st.sampled_from(list(layouts.SPEARHEAD_CLUSTERS))),
