@@ -49,6 +49,13 @@ def study_notes(spec: StudySpec) -> StudyNotes:
         se_clustering="clustered by firm (TWFE: CR1 small-sample correction as linearmodels, "
                       "t with G-1 df; Callaway-Sant'Anna: analytic influence-function SEs)",
         source=f"{source}; study '{spec.name}' v{spec.version}",
+        extra=(
+            f"Callaway-Sant'Anna (2021): {spec.did.method.upper()} estimator, {spec.did.base_period} base period, "
+            "simple aggregation of ATT(g,t), on the balanced sub-panel of firms observed in every year.",
+            f"Matched DiD: each entry cohort's members matched 1:{spec.matching.ratio} in the year before joining "
+            f"to firms not yet members, exact on {', '.join(spec.matching.exact)}, caliper {spec.matching.caliper} SD "
+            f"of the {spec.matching.link} score; cohorts stacked with stack-by-firm and stack-by-year effects.",
+        ),
     )
 
 
