@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from dagster_pandera import pandera_schema_to_dagster_type
 
 import data_contracts as dc
 from cluster_impact.manifest import sha256_file
@@ -77,9 +78,12 @@ _READERS = {"accounts": "read_accounts", "membership": "read_membership", "defla
     group_name=VALIDATED,
     code_version="1",
     outs={
-        "validated_accounts": dg.AssetOut(description="Annual accounts that satisfy the accounts contract, one row per firm-year filing."),
-        "validated_membership": dg.AssetOut(description="Cluster membership rows that satisfy the membership contract."),
-        "validated_deflators": dg.AssetOut(description="Deflators by NACE 2-digit industry and year."),
+        "validated_accounts": dg.AssetOut(description="Annual accounts that satisfy the accounts contract, one row per firm-year filing.",
+                                          dagster_type=pandera_schema_to_dagster_type(dc.ACCOUNTS_SCHEMA)),
+        "validated_membership": dg.AssetOut(description="Cluster membership rows that satisfy the membership contract.",
+                                            dagster_type=pandera_schema_to_dagster_type(dc.MEMBERSHIP_SCHEMA)),
+        "validated_deflators": dg.AssetOut(description="Deflators by NACE 2-digit industry and year.",
+                                           dagster_type=pandera_schema_to_dagster_type(dc.DEFLATORS_SCHEMA)),
         "rejected_rows": dg.AssetOut(description="Every quarantined row: file, row, column, rule, value."),
         "input_reconciliation": dg.AssetOut(description="Per input file: rows read = rows accepted + rows rejected."),
     },

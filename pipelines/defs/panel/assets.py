@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
+from dagster_pandera import pandera_schema_to_dagster_type
 
 import data_contracts as dc
 from pipelines.defs.resources import StudyResource
@@ -16,7 +17,8 @@ GROUP = "firm_panel"
     group_name=GROUP,
     code_version="1",
     outs={
-        "firm_year_panel": dg.AssetOut(description="Deflated firm-year panel after the study's sample rules (study design, section 3)."),
+        "firm_year_panel": dg.AssetOut(description="Deflated firm-year panel after the study's sample rules (study design, section 3).",
+                                       dagster_type=pandera_schema_to_dagster_type(dc.PANEL_SCHEMA)),
         "sample_exclusions": dg.AssetOut(description="Firm-years left out by a sample rule, each with its reason."),
     },
 )
