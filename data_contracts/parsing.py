@@ -20,6 +20,8 @@ RULE_NOT_A_FLAG = "not_a_flag"
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 # A dot used as thousands separator in a decimal-comma file: 1.234.567,89
 _DOT_GROUPED = r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$"
+# A comma used as thousands separator in a decimal-point file: 1,234,567.89
+_COMMA_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 _DATE_FORMATS: tuple[tuple[str, str], ...] = (
     (r"^\d{4}-\d{2}-\d{2}", "%Y-%m-%d"),
     (r"^\d{2}/\d{2}/\d{4}$", "%d/%m/%Y"),
@@ -75,17 +77,27 @@ def clean_text(arr: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def count_decimal_marks(arr: pa.ChunkedArray) -> tuple[int, int]:
-    """Cells holding a comma / only a dot (evidence for the decimal mark), first 200,000 rows."""
-    sample = arr.slice(0, 200_000)
-    has_comma = pc.match_substring(sample, ",")
-    has_dot = pc.match_substring(sample, ".")
-    commas = pc.sum(has_comma).as_py() or 0
-    dots = pc.sum(pc.and_(has_dot, pc.invert(has_comma))).as_py() or 0
-    return int(commas), int(dots)
+    """Cells whose decimal mark must be a comma / a dot, among the first 200,000 rows.
+
+    A cell's decimal mark is its last separator (``1.234,5`` -> comma, ``1,234.5`` ->
+    dot); a separator that occurs twice is a thousands separator (``1.234.567`` ->
+    comma decimals).
+    """
+    sample = clean_text(arr.slice(0, 200_000))
+    n_comma = _np(pc.fill_null(pc.count_substring(sample, ","), 0))
+    n_dot = _np(pc.fill_null(pc.count_substring(sample, "."), 0))
+    reverse = pc.utf8_reverse(sample)
+    last_comma = _np(pc.fill_null(pc.find_substring(reverse, ","), -1))  # distance from the end
+    last_dot = _np(pc.fill_null(pc.find_substring(reverse, "."), -1))
+    both = (n_comma == 1) & (n_dot == 1)
+    comma = (n_dot >= 2) | ((n_comma == 1) & (n_dot == 0)) | (both & (last_comma < last_dot))
+    dot = (n_comma >= 2) | ((n_dot == 1) & (n_comma == 0)) | (both & (last_dot < last_comma))
+    return int(comma.sum()), int(dot.sum())
 
 
 def parse_numbers(arr: pa.ChunkedArray, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
-    """Parse amounts; ``decimal=","`` also accepts dots as thousands separators.
+    """Parse amounts; the other mark is accepted as a thousands separator when it groups
+    digits by three (``1.234.567,89`` with ``decimal=","``, ``1,234,567.89`` with ``"."``).
 
     Fast path: Arrow's own string-to-double cast over the whole column; only a column
     holding an unparseable cell goes through the (slower) regular-expression check that
@@ -111,6 +123,9 @@ def parse_numbers(arr: pa.ChunkedArray, decimal: str = ".") -> tuple[np.ndarray,
             return out, np.zeros(len(out), dtype=bool)
     except pa.ArrowInvalid:
         pass
+    if decimal == ".":
+        grouped = pc.fill_null(pc.match_substring_regex(text, _COMMA_GROUPED), False)
+        text = pc.if_else(grouped, pc.replace_substring(text, ",", ""), text)
     ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
     values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
     out = _np(pc.fill_null(values, np.nan)).astype(np.float64)

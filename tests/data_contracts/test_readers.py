@@ -221,3 +221,20 @@ def test_result_is_immutable_and_tabulates(tmp_path: Path) -> None:
     frame = result.to_frame()
     assert len(frame) == 1 and frame.loc[0, "rows_read"] == 6 and frame.loc[0, "kind"] == "accounts"
     assert "rows read 6, accepted 6, rejected 0" in result.summary()
+
+
+@pytest.mark.parametrize(("cells", "decimal", "expected"), [
+    (["1.234.567,89", "12,5", "7"], ",", [1234567.89, 12.5, 7.0]),
+    (["1,234,567.89", "12.5", "7"], ".", [1234567.89, 12.5, 7.0]),
+    (["1.234,5", "1.000", "3,25"], ",", [1234.5, 1000.0, 3.25]),
+])
+def test_thousands_separators_and_decimal_detection(tmp_path: Path, cells: list[str], decimal: str,
+                                                    expected: list[float]) -> None:
+    raw = wide_accounts(n_firms=1)
+    raw["70"] = cells
+    raw[["9087", "1003"]] = "12"  # no other fractional cell in the file
+    path = tmp_path / "a.csv"
+    raw.to_csv(path, sep=";", index=False)
+    result = dc.read_accounts(path)
+    assert result.report.decimal == decimal and result.report.rows_rejected == 0
+    assert result.accepted["70"].tolist() == expected
