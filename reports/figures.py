@@ -116,6 +116,11 @@ def _group_colour(name: str, i: int) -> str:
     return PALETTE[(i + 3) % len(PALETTE)]
 
 
+def _group_line(ax, x, y, group: str, position: int) -> None:
+    """One group's line in the house style (markers, width, the group's colour)."""
+    ax.plot(x, y, marker="o", ms=3.5, lw=1.8, color=_group_colour(group, position), label=group)
+
+
 def tfp_index_figure(
     levels: pd.DataFrame,
     base_year: int,
@@ -147,15 +152,7 @@ def tfp_index_figure(
         fig, axes = _new_figure()
         ax = axes[0, 0]
         for i, (group, part) in enumerate(data.groupby("group", sort=False)):
-            ax.plot(
-                part["year"],
-                part["index"],
-                marker="o",
-                ms=3.5,
-                lw=1.8,
-                color=_group_colour(str(group), i),
-                label=str(group),
-            )
+            _group_line(ax, part["year"], part["index"], str(group), i)
         ax.axhline(100, color="black", lw=0.6, ls=":")
         ax.set_xlabel("Year")
         ax.set_ylabel(f"TFP index ({reference_group}, {base_year} = 100)")
@@ -225,15 +222,7 @@ def matched_paths_figure(
         fig, axes = _new_figure()
         ax = axes[0, 0]
         for i, (group, part) in enumerate(data.groupby("group", sort=False)):
-            ax.plot(
-                part["event_time"],
-                part["tfp"],
-                marker="o",
-                ms=3.5,
-                lw=1.8,
-                color=_group_colour(str(group), i),
-                label=str(group),
-            )
+            _group_line(ax, part["event_time"], part["tfp"], str(group), i)
         ax.axvline(-0.5, color=ECONOMY_COLOUR, lw=0.8, ls="--")
         ax.set_xlabel("Years relative to joining")
         ax.set_ylabel("Mean log TFP")
@@ -266,15 +255,7 @@ def employment_index_figure(
                 base = part.loc[part["year"] == base_year, col]
                 if base.empty or base.isna().all() or float(base.iloc[0]) == 0:
                     raise ReportError(f"employment index figure: no {label} for {group!r} in base year {base_year}")
-                ax.plot(
-                    part["year"],
-                    100 * part[col] / float(base.iloc[0]),
-                    marker="o",
-                    ms=3.5,
-                    lw=1.8,
-                    color=_group_colour(str(group), i),
-                    label=str(group),
-                )
+                _group_line(ax, part["year"], 100 * part[col] / float(base.iloc[0]), str(group), i)
             ax.axhline(100, color="black", lw=0.6, ls=":")
             ax.set_title(f"{label} ({base_year} = 100)")
             ax.set_xlabel("Year")
