@@ -29,6 +29,11 @@ def frame_metadata(frame: pd.DataFrame, *, preview: bool = True, **extra: object
 
 
 def image_markdown(path: str | Path, alt: str) -> dg.MetadataValue:
-    """A PNG embedded as base64 Markdown (Dagster has no image metadata type)."""
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    """A PNG file embedded as base64 Markdown (Dagster has no image metadata type)."""
+    return png_markdown(Path(path).read_bytes(), alt)
+
+
+def png_markdown(png: bytes, alt: str) -> dg.MetadataValue:
+    """PNG bytes embedded as base64 Markdown."""
+    data = base64.b64encode(png).decode("ascii")
     return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{data})")

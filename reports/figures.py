@@ -307,6 +307,41 @@ def overlap_figure(
         return _freeze_layout(fig)
 
 
+def tfp_distribution_figure(
+    tfp: pd.DataFrame,
+    bins: int = 40,
+    rules: DisclosureRules = DisclosureRules(),
+    title: str = "Distribution of log TFP relative to the industry-year mean",
+) -> Figure:
+    """Histogram of firm-year log TFP, demeaned by industry and year.
+
+    Parameters
+    ----------
+    tfp
+        ``log_tfp``, ``industry``, ``year`` (firm-year level). Only binned densities
+        are drawn, and a bin holding fewer than ``min_firms`` firm-years is left out,
+        so no firm's value can be read off the figure.
+    """
+    _require(tfp, ["log_tfp", "industry", "year"], "TFP distribution figure")
+    values = tfp["log_tfp"] - tfp.groupby(["industry", "year"])["log_tfp"].transform("mean")
+    values = values[np.isfinite(values)].to_numpy()
+    if len(values) == 0:
+        raise ReportError("TFP distribution figure: no finite log TFP values")
+    edges = np.linspace(*np.quantile(values, [0.005, 0.995]), bins + 1)
+    counts, _ = np.histogram(values, bins=edges)
+    width = edges[1] - edges[0]
+    density = np.where(counts < rules.min_firms, np.nan, counts / len(values) / width)
+    with report_theme():
+        fig, axes = _new_figure()
+        ax = axes[0, 0]
+        ax.bar(edges[:-1], density, width=width, align="edge", color=MEMBER_COLOUR, alpha=0.8, lw=0)
+        ax.axvline(0, color="black", lw=0.7)
+        ax.set_xlabel("Log TFP minus industry-year mean")
+        ax.set_ylabel("Density")
+        ax.set_title(title)
+        return _freeze_layout(fig)
+
+
 def love_plot_figure(
     balance: pd.DataFrame,
     threshold: float = 0.1,

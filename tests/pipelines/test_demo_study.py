@@ -83,3 +83,12 @@ def test_tfp_assets_recover_true_productivity(demo):
     # Productivity is identified up to an industry-specific level: compare within industry.
     assert recovery.loc["log_tfp_net_of_noise", "correlation_within_industry"] >= 0.95
     assert recovery.loc["log_tfp", "correlation_within_industry"] >= 0.9
+
+
+def test_event_study_lags_cover_truth_and_leads_are_flat(demo):
+    _, storage = demo
+    es = _asset(storage, "event_study")
+    lags = es.loc[es["event_time"] >= 0]
+    assert ((lags["ci_lower"] <= TRUE_EFFECT) & (TRUE_EFFECT <= lags["ci_upper"])).all()
+    leads = es.loc[(es["event_time"] < -1)]
+    assert ((leads["ci_lower"] <= 0) & (0 <= leads["ci_upper"])).all()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dagster as dg
+import matplotlib.pyplot as plt
 import pandas as pd
 
 import tfp
 from cluster_impact import heterogeneity
 from cluster_impact.analysis_panel import build_analysis_panel, cluster_classification, tfp_truth_correlations
 from pipelines.defs.resources import StudyResource
-from pipelines.metadata import frame_metadata
+from cluster_impact.publication import disclosure_rules
+from pipelines.metadata import frame_metadata, png_markdown
+from reports.figures import figure_bytes, tfp_distribution_figure
 
 GROUP = "tfp"
 
@@ -39,10 +42,18 @@ def _estimate_by_group(panel: pd.DataFrame, study: StudyResource, group: str):
     },
 )
 def production_functions(study: StudyResource, firm_year_panel: pd.DataFrame):
-    grouped = _estimate_by_group(firm_year_panel, study, group=study.spec().tfp.grouping)
+    spec = study.spec()
+    grouped = _estimate_by_group(firm_year_panel, study, group=spec.tfp.grouping)
     yield dg.Output(grouped.elasticities, output_name="production_function_estimates",
                     metadata=frame_metadata(grouped.elasticities))
-    yield dg.Output(grouped.tfp, output_name="firm_tfp", metadata=frame_metadata(grouped.tfp, preview=False))
+    figure = tfp_distribution_figure(grouped.tfp.rename(columns={"group": "industry"}),
+                                     rules=disclosure_rules(spec))
+    try:
+        png = figure_bytes(figure, "png")
+    finally:
+        plt.close(figure)
+    yield dg.Output(grouped.tfp, output_name="firm_tfp", metadata=frame_metadata(
+        grouped.tfp, preview=False, distribution=png_markdown(png, "TFP distribution")))
 
 
 @dg.asset(group_name=GROUP, code_version="1", description="Firm-years with TFP, membership timing, size class and cohort: the DiD sample.")
