@@ -110,6 +110,9 @@ def tfp_truth_correlations(analysis: pd.DataFrame, truth: pd.DataFrame, industry
     correlation (both sides demeaned by industry) is the one that measures recovery.
     ``log_tfp_net_of_noise`` removes the first-stage estimate of the unforeseen shock.
     """
+    columns = ["estimate", "n_firm_years", "correlation_pooled", "correlation_within_industry"]
+    if truth.empty:  # a study on real data has no known truth
+        return pd.DataFrame(columns=columns)
     estimated = [c for c in ("log_tfp", "log_tfp_net_of_noise") if c in analysis.columns]
     joined = analysis[[FIRM, YEAR, industry, *estimated]].merge(
         truth[[FIRM, YEAR, "log_tfp"]].rename(columns={"log_tfp": "true_log_tfp"}), on=[FIRM, YEAR])
@@ -119,4 +122,4 @@ def tfp_truth_correlations(analysis: pd.DataFrame, truth: pd.DataFrame, industry
         rows.append({"estimate": col, "n_firm_years": int(len(joined)),
                      "correlation_pooled": float(joined[col].corr(joined["true_log_tfp"])),
                      "correlation_within_industry": float(within[col].corr(within["true_log_tfp"]))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)

@@ -47,3 +47,13 @@ def test_cluster_classification_members_and_industries():
     by_firm = dict(zip(out["enterprise_number"], groups))
     assert by_firm["A"] == "VIL" and by_firm["B"] == "Flux50"
     assert by_firm["D"] == "none"  # industry 20 has no members
+
+
+def test_truth_correlations_without_truth_is_empty():
+    from cluster_impact.analysis_panel import tfp_truth_correlations
+
+    panel, tfp, timing = _panel()
+    out = build_analysis_panel(panel, tfp, timing)
+    empty = pd.DataFrame(columns=["enterprise_number", "year", "log_tfp"])
+    result = tfp_truth_correlations(out, empty)
+    assert result.empty and "correlation_within_industry" in result.columns
