@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import dagster as dg
@@ -55,7 +56,8 @@ def raw_inputs(study: StudyResource) -> dg.Output[pd.DataFrame]:
     return dg.Output(
         frame,
         metadata=frame_metadata(frame.drop(columns="path")),
-        data_version=dg.DataVersion("".join(frame["sha256"])[:64]),
+        # One version for the three files together: any changed byte changes it.
+        data_version=dg.DataVersion(hashlib.sha256("".join(frame["sha256"]).encode()).hexdigest()),
     )
 
 
