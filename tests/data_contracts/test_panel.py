@@ -188,7 +188,8 @@ def test_duplicated_firm_year_input_is_refused() -> None:
 
 
 def test_panel_from_the_synthetic_population_recovers_the_true_real_amounts(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    synthetic = pytest.importorskip("data_contracts.synthetic")
+    from data_contracts import synthetic
+
     config = dataclasses.replace(synthetic.DEMO, n_firms=1500, seed=11)
     population = synthetic.simulate_population(config)
     population.accounts.to_csv(tmp_path / "accounts.csv", index=False)

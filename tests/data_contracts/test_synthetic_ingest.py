@@ -16,9 +16,9 @@ import pytest
 
 import data_contracts as dc
 
-synthetic = pytest.importorskip("data_contracts.synthetic")
-writers = pytest.importorskip("data_contracts.synthetic.writers")
-defects_module = pytest.importorskip("data_contracts.synthetic.defects")
+from data_contracts import synthetic
+from data_contracts.synthetic import defects as defects_module
+from data_contracts.synthetic import writers
 
 ACCOUNT_RATES = {name: 0.01 for name in defects_module.ACCOUNT_DEFECTS}
 MEMBER_RATES = {"bad_check_digit": 0.05, "other_spelling": 0.05, "missing_required": 0.05,
