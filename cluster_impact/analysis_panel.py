@@ -35,7 +35,7 @@ def build_analysis_panel(panel: pd.DataFrame, tfp: pd.DataFrame, timing: pd.Data
         Firm-year log TFP keyed by ``enterprise_number`` and ``year`` (column ``log_tfp``).
     timing : DataFrame
         One row per member company: ``enterprise_number``, ``first_join_year``,
-        ``clusters``, ``n_clusters``.
+        ``first_clusters`` (joined on the first join date), ``clusters``, ``n_clusters``.
 
     Returns
     -------
@@ -50,11 +50,17 @@ def build_analysis_panel(panel: pd.DataFrame, tfp: pd.DataFrame, timing: pd.Data
     """
     keep = [c for c in tfp.columns if c not in panel.columns or c in (FIRM, YEAR)]
     frame = panel.merge(tfp[keep], on=[FIRM, YEAR], how="inner", validate="one_to_one")
-    timing_cols = [FIRM, "first_join_year", "clusters", "n_clusters"]
-    frame = frame.merge(timing[timing_cols], on=FIRM, how="left", validate="many_to_one")
+    timing_cols = [FIRM, "first_join_year", "first_clusters", "clusters", "n_clusters"]
+    frame = frame.merge(timing[[c for c in timing_cols if c in timing.columns]], on=FIRM, how="left",
+                        validate="many_to_one")
+    if "first_clusters" not in frame.columns:
+        frame["first_clusters"] = frame["clusters"]
+    # Joins after the panel's last year are not treatment within the window (as R did).
+    frame.loc[frame["first_join_year"] > frame[YEAR].max(), "first_join_year"] = np.nan
     frame["first_join_year"] = frame["first_join_year"].fillna(0).astype("int64")
-    frame["clusters"] = frame["clusters"].fillna("").astype("string")
-    frame["n_clusters"] = frame["n_clusters"].fillna(0).astype("int64")
+    for col in ("clusters", "first_clusters"):
+        frame[col] = frame[col].where(frame["first_join_year"] > 0, "").fillna("").astype("string")
+    frame["n_clusters"] = frame["n_clusters"].where(frame["first_join_year"] > 0, 0).fillna(0).astype("int64")
     frame = frame.sort_values([FIRM, YEAR], kind="stable").reset_index(drop=True)
 
     first_seen = frame.groupby(FIRM)[YEAR].transform("min")
@@ -87,12 +93,12 @@ def build_analysis_panel(panel: pd.DataFrame, tfp: pd.DataFrame, timing: pd.Data
 def cluster_classification(analysis: pd.DataFrame, industry: str = "nace2") -> pd.Series:
     """Group every firm by cluster instead of by sector (robustness column 6).
 
-    A member belongs to its first cluster in alphabetical order of the ``clusters``
-    list; a non-member to the cluster with most member firms in its industry, or to
+    A member belongs to the cluster it joined first (alphabetically first if it
+    joined several that day); a non-member to the cluster with most member firms in its industry, or to
     ``"none"`` where its industry has no members. Returns a Series aligned with
     ``analysis``.
     """
-    first_cluster = analysis["clusters"].str.split(";").str[0].where(analysis["member"] == 1)
+    first_cluster = analysis["first_clusters"].str.split(";").str[0].where(analysis["member"] == 1)
     members = analysis.loc[analysis["member"] == 1, [FIRM, industry]].drop_duplicates(FIRM)
     members = members.assign(cluster=first_cluster[members.index])
     counts = members.groupby([industry, "cluster"]).size().rename("n").reset_index()

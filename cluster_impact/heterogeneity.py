@@ -18,18 +18,22 @@ import did
 import tfp
 from cluster_impact.study_estimates import FIRM, YEAR, Y, balanced_subpanel, twfe_estimate
 
-DIMENSIONS: dict[str, str] = {"first_join_year": "Entry cohort", "size_class": "Size class", "clusters": "Cluster"}
+#: Subgroup columns of T5. Clusters are the ones a firm joined on entry, so the
+#: interaction switches on with the treatment (a later second cluster does not
+#: relabel earlier years).
+DIMENSIONS: dict[str, str] = {"first_join_year": "Entry cohort", "size_class": "Size class", "first_clusters": "Cluster"}
 
 
 def _membership_dummies(panel: pd.DataFrame, column: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     """``treated`` split by the members' value of ``column``; ``clusters`` is a ';' list."""
     frame = panel.copy()
-    members = frame["member"] == 1
-    if column == "clusters":
-        levels = sorted({c for cell in frame.loc[members, column] for c in str(cell).split(";") if c})
+    # Levels of treated firm-years only: a group with no treated year has no effect to estimate.
+    treated = frame["treated"] == 1
+    if column in ("clusters", "first_clusters"):
+        levels = sorted({c for cell in frame.loc[treated, column] for c in str(cell).split(";") if c})
         has = {lvl: frame[column].str.split(";").apply(lambda cs, lvl=lvl: lvl in cs) for lvl in levels}
     else:
-        values = frame.loc[members, column].dropna()
+        values = frame.loc[treated, column].dropna()
         levels = sorted(values.astype(str).unique())
         has = {lvl: frame[column].astype(str) == lvl for lvl in levels}
     names = []

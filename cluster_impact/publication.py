@@ -74,9 +74,11 @@ def effect_columns(estimates: pd.DataFrame) -> list[EffectColumn]:
     return columns
 
 
-def publish_table(table: PublishedTable, out_dir: str | Path) -> list[Path]:
-    """CSV, Markdown, LaTeX, XLSX and the disclosure companion under ``out_dir``."""
-    return write_table(table, out_dir)
+def publish_table(table: PublishedTable, out_dir: str | Path, checker_dir: str | Path) -> list[Path]:
+    """CSV, Markdown, LaTeX and XLSX under ``out_dir``; the disclosure companion
+    (``n_firms``, ``top2_share``, ``suppressed_reason`` per cell) under ``checker_dir``,
+    which is for the output checker and not for release."""
+    return write_table(table, out_dir, companion_directory=checker_dir)
 
 
 def publish_figure(fig, out_dir: str | Path, stem: str) -> list[Path]:
@@ -89,8 +91,17 @@ def publish_figure(fig, out_dir: str | Path, stem: str) -> list[Path]:
         plt.close(fig)
 
 
-def tfp_index_levels(panel: pd.DataFrame, *, y: str = "log_tfp", firm: str = "enterprise_number") -> pd.DataFrame:
-    """Mean log TFP by year of (ever-)members and of all firms, with firm counts (F1)."""
+def tfp_index_levels(panel: pd.DataFrame, *, y: str = "log_tfp", firm: str = "enterprise_number",
+                     industry: str = "nace2") -> pd.DataFrame:
+    """Mean log TFP by year of (ever-)members and of all firms, with firm counts (F1).
+
+    Production functions estimated industry by industry identify log TFP only up to
+    an industry-specific level, so each firm-year is first taken relative to its
+    industry's mean over all years: the curves then show productivity growth and the
+    members' advantage within industries, not the industry mix.
+    """
+    panel = panel.assign(**{y: panel[y] - panel.groupby(industry)[y].transform("mean")})
+
     def by_year(frame: pd.DataFrame, label: str) -> pd.DataFrame:
         g = frame.groupby("year")
         return pd.DataFrame({"tfp": g[y].mean(), "n_firms": g[firm].nunique()}).reset_index().assign(group=label)
@@ -213,3 +224,15 @@ def employment_totals(panel: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([totals(panel, "Economy"), totals(panel.loc[panel["member"] == 1], "Members")], ignore_index=True)
     return out[["year", "group", "fte", "value_added", "n_firms"]]
 
+
+
+def members_by_event_time(panel: pd.DataFrame, did_spec) -> pd.DataFrame:
+    """Member firms behind each (binned) event-study coefficient, for disclosure (F2).
+
+    Event times beyond the leads and lags are counted in the end bins, as the
+    event study bins them.
+    """
+    members = panel.loc[panel["member"] == 1, ["enterprise_number", "event_time"]].dropna()
+    binned = members["event_time"].astype(int).clip(-did_spec.leads, did_spec.lags)
+    counts = members.assign(event_time=binned).groupby("event_time")["enterprise_number"].nunique()
+    return counts.rename("n_firms").reset_index()

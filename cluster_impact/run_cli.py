@@ -48,11 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cluster_impact.runner import run_study
+    from cluster_impact.runner import OutputFolderError, run_study
 
     try:
         outcome = run_study(args.study, args.out, storage_dir=args.storage)
-    except StudySpecError as exc:
+    except (StudySpecError, OutputFolderError) as exc:
         print(f"cluster-impact run: {exc}", file=sys.stderr)
         return 2
     out = outcome.out_dir

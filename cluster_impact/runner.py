@@ -39,13 +39,31 @@ def _all_definitions():  # imported lazily: Dagster is slow to import
     return dg, assets, checks
 
 
-def _empty_folder(path: Path) -> None:
-    """Remove what an earlier run left, so stale files are not hashed into the manifest."""
+#: What a run publishes into its output folder; only these are removed before a rerun.
+PUBLISHED_ENTRIES: tuple[str, ...] = ("tables", "figures", "disclosure", "report.html", "manifest.json")
+
+
+class OutputFolderError(ValueError):
+    """The output folder holds files that are not an earlier run's outputs."""
+
+
+def _prepare_output_folder(path: Path) -> None:
+    """Remove an earlier run's outputs so stale files are not hashed into the manifest.
+
+    A folder that holds anything else is refused rather than emptied: ``--out .``
+    must never wipe a working tree.
+    """
     if path.exists():
-        for child in path.iterdir():
+        foreign = sorted(p.name for p in path.iterdir() if p.name not in PUBLISHED_ENTRIES)
+        if foreign:
+            raise OutputFolderError(
+                f"output folder {path} holds files that are not study outputs "
+                f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}); choose an empty or new folder")
+        for name in PUBLISHED_ENTRIES:
+            child = path / name
             if child.is_dir():
                 shutil.rmtree(child)
-            else:
+            elif child.exists():
                 child.unlink()
     path.mkdir(parents=True, exist_ok=True)
 
@@ -78,7 +96,7 @@ def run_study(
     study_file = Path(study_file).resolve()
     out_dir = Path(out_dir).resolve()
     spec = load_study(study_file)  # fail on a bad spec before any compute
-    _empty_folder(out_dir)
+    _prepare_output_folder(out_dir)
     scratch = None
     if storage_dir is None:
         scratch = tempfile.mkdtemp(prefix="cluster-impact-")

@@ -81,15 +81,18 @@ class ValidationSpec(_Strict):
 
 
 class TfpSpec(_Strict):
-    method: Literal["ols", "fe", "op", "lp", "acf", "wrdg", "cost_share"] = "acf"
-    grouping: Literal["nace2", "cluster"] = "nace2"
+    method: Literal["ols", "fe", "op", "lp", "acf", "wrdg"] = "acf"
+    grouping: Literal["nace2"] = "nace2"
+    """Production functions by NACE 2-digit industry (the grouping by cluster
+    classification is always estimated too, for column 6 of the main table)."""
     min_obs: int = Field(200, gt=10)
     bootstrap: int = Field(0, ge=0)
     acf_overidentify: bool = True
     """ACF: add lagged capital as an instrument (over-identified GMM); with prodest's
     exactly identified moments the capital elasticity is poorly determined in small
     industries."""
-    robustness_methods: tuple[str, ...] = ("ols", "fe", "lp", "acf", "wrdg", "cost_share")
+    robustness_methods: tuple[Literal["ols", "fe", "op", "lp", "acf", "wrdg", "cost_share"], ...] = (
+        "ols", "fe", "lp", "acf", "wrdg", "cost_share")
 
 
 class MatchingSpec(_Strict):

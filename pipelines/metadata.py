@@ -12,10 +12,11 @@ PREVIEW_ROWS = 20
 
 
 def frame_metadata(frame: pd.DataFrame, *, preview: bool = True, **extra: object) -> dict[str, object]:
-    """Row count, column schema and a Markdown preview of an aggregate frame.
+    """Row count, column schema and a Markdown preview of a frame.
 
-    Only aggregate frames should be previewed: firm-level assets pass
-    ``preview=False`` so that no firm row is shown in the UI by default.
+    Only frames that are safe to show are previewed: firm-level assets and estimates
+    that have not been through disclosure control pass ``preview=False``; the
+    published tables show their disclosure-controlled Markdown instead.
     """
     meta: dict[str, object] = {
         "dagster/row_count": int(len(frame)),

@@ -141,8 +141,11 @@ def to_latex(table: PublishedTable) -> str:
 
 
 def to_xlsx_bytes(table: PublishedTable) -> bytes:
-    """An XLSX workbook: sheet ``table`` (title, header, cells, footnote) and sheet
-    ``disclosure`` (the companion). Byte-identical across runs."""
+    """An XLSX workbook, sheet ``table`` (title, header, cells, footnote).
+
+    The disclosure companion is not included: its ``top2_share`` next to a published
+    total reveals the two largest firms' combined size, so it goes only to the output
+    checker (see :func:`write_table`). Byte-identical across runs."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.writer.excel import ExcelWriter
@@ -158,11 +161,6 @@ def to_xlsx_bytes(table: PublishedTable) -> bytes:
         ws.append([str(v) for v in row])
     ws.append([])
     ws.append([table.footnote])
-    comp = wb.create_sheet("disclosure")
-    companion = table.disclosure
-    comp.append(list(companion.columns))
-    for row in companion.itertuples(index=False):
-        comp.append([None if pd.isna(v) else (float(v) if isinstance(v, float) else v) for v in row])
     props = wb.properties
     props.creator = _AUTHOR
     props.lastModifiedBy = _AUTHOR
@@ -192,10 +190,13 @@ def write_table(
     directory: str | Path,
     formats: Sequence[str] = ("csv", "md", "tex", "xlsx"),
     companion: bool = True,
+    companion_directory: str | Path | None = None,
 ) -> list[Path]:
     """Write ``table`` as ``<directory>/<name>.<suffix>`` for each format.
 
-    With ``companion`` the disclosure frame goes to ``<name>_disclosure.csv``. Each
+    With ``companion`` the disclosure frame goes to ``<name>_disclosure.csv`` in
+    ``companion_directory`` (default: ``directory``); keep that folder for the output
+    checker, as ``top2_share`` beside a published total is itself sensitive. Each
     file is checked for firm identifiers after writing (and removed if one is found).
 
     Returns
@@ -215,7 +216,9 @@ def write_table(
         data = to_xlsx_bytes(table) if fmt == "xlsx" else writers[fmt](table).encode("utf-8")
         payloads.append((path, data))
     if companion:
-        payloads.append((out_dir / f"{table.name}_disclosure.csv", disclosure_to_csv(table).encode("utf-8")))
+        companion_dir = Path(companion_directory) if companion_directory is not None else out_dir
+        companion_dir.mkdir(parents=True, exist_ok=True)
+        payloads.append((companion_dir / f"{table.name}_disclosure.csv", disclosure_to_csv(table).encode("utf-8")))
     written = []
     for path, data in payloads:
         path.write_bytes(data)

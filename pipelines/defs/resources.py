@@ -44,6 +44,12 @@ class StudyResource(dg.ConfigurableResource):
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def disclosure_dir(self) -> Path:
+        """Disclosure companions of every table: for the output checker, not for release."""
+        path = Path(self.publish_dir) / "disclosure"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
     def report_path(self) -> Path:
         Path(self.publish_dir).mkdir(parents=True, exist_ok=True)
         return Path(self.publish_dir) / "report.html"

@@ -16,6 +16,7 @@ def _panel():
     panel = pd.DataFrame(rows)
     tfp = panel[["enterprise_number", "year"]].assign(log_tfp=np.arange(len(panel)) * 0.01)
     timing = pd.DataFrame({"enterprise_number": ["A", "B", "C"], "first_join_year": [2018, 2017, 2018],
+                           "first_clusters": ["VIL", "Flux50", "SIM"],
                            "clusters": ["VIL", "Flux50;VIL", "SIM"], "n_clusters": [1, 2, 1]})
     return panel, tfp, timing
 
@@ -57,3 +58,14 @@ def test_truth_correlations_without_truth_is_empty():
     empty = pd.DataFrame(columns=["enterprise_number", "year", "log_tfp"])
     result = tfp_truth_correlations(out, empty)
     assert result.empty and "correlation_within_industry" in result.columns
+
+
+def test_joins_after_the_last_year_are_not_treatment():
+    panel, tfp, timing = _panel()
+    timing = timing.assign(first_join_year=[2018, 2017, 2030])
+    panel = panel.loc[panel["enterprise_number"] != "C"]
+    tfp = tfp.loc[tfp["enterprise_number"] != "C"]
+    timing.loc[2, "enterprise_number"] = "D"
+    out = build_analysis_panel(panel, tfp, timing)
+    d = out.loc[out["enterprise_number"] == "D"]
+    assert (d["first_join_year"] == 0).all() and (d["member"] == 0).all() and (d["clusters"] == "").all()

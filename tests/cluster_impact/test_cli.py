@@ -35,3 +35,11 @@ def test_run_refuses_a_bad_study_before_compute(tmp_path, capsys):
     study.write_text("name: x\ninputs: {demo: {seed: 1}}\ntfp: {method: magic}\n", encoding="utf-8")
     assert main(["run", "--study", str(study), "--out", str(tmp_path / "out")]) == 2
     assert "tfp.method" in capsys.readouterr().err
+
+
+def test_run_refuses_an_output_folder_with_foreign_files(tmp_path, capsys):
+    keep = tmp_path / "precious.txt"
+    keep.write_text("not a study output", encoding="utf-8")
+    assert main(["run", "--out", str(tmp_path)]) == 2
+    assert "not study outputs" in capsys.readouterr().err
+    assert keep.read_text(encoding="utf-8") == "not a study output"

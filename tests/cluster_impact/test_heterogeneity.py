@@ -20,7 +20,7 @@ def _simulated(seed: int = 7, n: int = 3000, years: int = 8) -> pd.DataFrame:
     return pd.DataFrame({
         "enterprise_number": firm.astype(str), "year": year, "log_tfp": y, "member": member[firm].astype(int),
         "treated": treated.astype(int), "first_join_year": cohort[firm], "size_class": size[firm],
-        "clusters": np.where(member[firm], "VIL", ""),
+        "clusters": np.where(member[firm], "VIL", ""), "first_clusters": np.where(member[firm], "VIL", ""),
     })
 
 

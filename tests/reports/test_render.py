@@ -85,9 +85,8 @@ def test_xlsx_is_byte_identical_across_runs_and_readable(main_table):
     assert sheet.iloc[0, 0] == main_table.title
     assert sheet.iloc[1].tolist() == ["Statistic", *main_table.frame.columns]
     assert sheet.iloc[2, 1] == "0.084***"
-    comp = pd.read_excel(io.BytesIO(first), sheet_name="disclosure")
-    assert list(comp.columns) == ["row", "column", "n_firms", "top2_share", "suppressed_reason"]
-    assert len(comp) == main_table.frame.size
+    # The companion (top2_share) is for the output checker only, never in a publishable file.
+    assert pd.ExcelFile(io.BytesIO(first)).sheet_names == ["table"]
 
 
 def test_write_table_writes_every_format_deterministically(tmp_path, main_table):
@@ -156,3 +155,9 @@ def test_bytes_are_identical_in_a_fresh_interpreter(main_table):
         pd.DataFrame({"variable": ["a", "b"] * 2, "sample": ["before"] * 2 + ["after"] * 2, "std_diff": [0.3, -0.2, 0.01, 0.02]})
     )
     assert svg_hash == hashlib.sha256(figure_bytes(local, "svg")).hexdigest()
+
+
+def test_companion_can_go_to_a_checker_folder(tmp_path, main_table):
+    written = write_table(main_table, tmp_path / "tables", companion_directory=tmp_path / "checker")
+    assert (tmp_path / "checker" / "T3_main_effect_disclosure.csv") in written
+    assert not any(p.name.endswith("_disclosure.csv") for p in (tmp_path / "tables").iterdir())

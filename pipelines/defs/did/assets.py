@@ -58,9 +58,9 @@ def callaway_santanna(study: StudyResource, analysis_panel: pd.DataFrame):
     summary = pd.concat(rows, ignore_index=True)
     yield dg.Output(summary, output_name="callaway_santanna", metadata=frame_metadata(summary))
     cells_frame = pd.concat(cells, ignore_index=True)
-    yield dg.Output(cells_frame, output_name="cs_att_gt", metadata=frame_metadata(cells_frame))
+    yield dg.Output(cells_frame, output_name="cs_att_gt", metadata=frame_metadata(cells_frame, preview=False))
     dyn = pd.concat(dynamic, ignore_index=True)
-    yield dg.Output(dyn, output_name="cs_dynamic", metadata=frame_metadata(dyn))
+    yield dg.Output(dyn, output_name="cs_dynamic", metadata=frame_metadata(dyn, preview=False))
 
 
 @dg.asset(group_name=GROUP, code_version="1", description="TWFE event study: leads and lags around joining (reference -1), with the joint pre-trend test.")
@@ -69,7 +69,9 @@ def event_study(study: StudyResource, analysis_panel: pd.DataFrame) -> dg.Output
     res = did.event_study(analysis_panel, y="log_tfp", id="enterprise_number", time="year",
                           group="first_join_year", leads=spec.leads, lags=spec.lags)
     frame = res.to_frame()
-    return dg.Output(frame, metadata=frame_metadata(frame, pretrend=dg.MetadataValue.text(res.summary().splitlines()[-1])))
+    return dg.Output(frame, metadata=frame_metadata(frame, preview=False,
+                                                    pretrend_wald=float(res.pretrend_wald),
+                                                    pretrend_pvalue=float(res.pretrend_pvalue)))
 
 
 @dg.asset(group_name=GROUP, code_version="1", description="(6) TWFE DiD on TFP estimated by cluster classification instead of by sector.")
@@ -88,8 +90,8 @@ def cluster_tfp_did(analysis_panel: pd.DataFrame, firm_tfp_by_cluster: pd.DataFr
 )
 def heterogeneity_estimates(analysis_panel: pd.DataFrame):
     effects, tests = heterogeneity.heterogeneity(analysis_panel)
-    yield dg.Output(effects, output_name="heterogeneity_effects", metadata=frame_metadata(effects))
-    yield dg.Output(tests, output_name="heterogeneity_tests", metadata=frame_metadata(tests))
+    yield dg.Output(effects, output_name="heterogeneity_effects", metadata=frame_metadata(effects, preview=False))
+    yield dg.Output(tests, output_name="heterogeneity_tests", metadata=frame_metadata(tests, preview=False))
 
 
 @dg.asset(group_name=GROUP, code_version="1", description="The membership effect across TFP estimators, control groups and samples (T6).")
@@ -97,4 +99,4 @@ def robustness_estimates(analysis_panel: pd.DataFrame, tfp_by_estimator: pd.Data
                          callaway_santanna: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     labels = {m: pub.TFP_SHORT_NAMES[m] for m in (c.removeprefix("log_tfp_") for c in tfp_by_estimator.columns[2:])}
     rows = heterogeneity.robustness_rows(analysis_panel, tfp_by_estimator, labels, callaway_santanna)
-    return dg.Output(rows, metadata=frame_metadata(rows))
+    return dg.Output(rows, metadata=frame_metadata(rows, preview=False))

@@ -30,7 +30,7 @@ def matched_sample(study: StudyResource, analysis_panel: pd.DataFrame):
         replace=m.replace, link=m.link, seed=spec.seed,
     )
     yield dg.Output(stacked, output_name="matched_panel", metadata=frame_metadata(stacked, preview=False))
-    yield dg.Output(balance, output_name="matching_balance", metadata=frame_metadata(balance))
+    yield dg.Output(balance, output_name="matching_balance", metadata=frame_metadata(balance, preview=False))
 
 
 @dg.asset(group_name="did", code_version="1", description="(5) DiD on the matched sample: stacked cohorts, weighted TWFE with firm-clustered SEs.")

@@ -41,7 +41,9 @@ def firm_year_panel(study: StudyResource, validated_accounts: pd.DataFrame, vali
                                             by_reason=dg.MetadataValue.md(by_reason.to_markdown(index=False))))
 
 
-@dg.asset(group_name=GROUP, code_version="1", description="Per member company: first join year across clusters (the treatment year), clusters, leave year.")
+@dg.asset(group_name=GROUP, code_version="1", deps=["membership_match_rate"],
+          description="Per member company: first join year across clusters (the treatment year), clusters, leave year. "
+                      "Waits for the match-rate check, so too few members found in the accounts stops the study.")
 def membership_timing(validated_membership: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     timing = dc.membership_timing(validated_membership)
     cohorts = timing.groupby("first_join_year", as_index=False).size()

@@ -29,7 +29,7 @@ MONITORING = dict(firm="enterprise_number", value_added="va_nominal")
 
 
 def _publish_table(study: StudyResource, table: PublishedTable) -> dg.Output[pd.DataFrame]:
-    paths = pub.publish_table(table, study.tables_dir())
+    paths = pub.publish_table(table, study.tables_dir(), study.disclosure_dir())
     return dg.Output(pub.table_record(table), metadata={
         "table": dg.MetadataValue.md(to_markdown(table)),
         "suppressed_cells": table.n_suppressed,
@@ -162,9 +162,10 @@ def tfp_members_vs_all_figure(study: StudyResource, analysis_panel: pd.DataFrame
 
 
 @dg.asset(group_name=GROUP, code_version="1", description="F2: event study of log TFP around joining, 95% band.")
-def event_study_figure(study: StudyResource, event_study: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+def event_study_figure(study: StudyResource, event_study: pd.DataFrame, analysis_panel: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     _, _, rules = _context(study)
-    return _publish_figure(study, fig.event_study_figure(event_study, rules=rules), "event_study", event_study)
+    estimates = event_study.merge(pub.members_by_event_time(analysis_panel, study.spec().did), on="event_time", how="left")
+    return _publish_figure(study, fig.event_study_figure(estimates, rules=rules), "event_study", estimates)
 
 
 @dg.asset(group_name=GROUP, code_version="1", description="F3: mean TFP of members vs matched controls by event time.")

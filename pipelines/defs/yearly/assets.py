@@ -3,7 +3,8 @@
 A new year of accounts arrives each autumn (Belgian companies file within seven
 months of their year end, so by 1 October nearly all filings for the previous
 calendar year are in). ``yearly_accounts`` holds the validated filings of one
-accounting year per partition; its data version is the hash of that year's rows,
+accounting year per partition, read from the accounts file as it stands when the
+partition runs; its data version is the hash of that year's rows,
 so re-ingesting unchanged years leaves them (and what depends only on them)
 up to date in the UI. ``accounts_coverage`` summarises every year.
 
@@ -21,6 +22,8 @@ import hashlib
 import dagster as dg
 import pandas as pd
 
+import data_contracts as dc
+from pipelines.defs.resources import StudyResource
 from pipelines.metadata import frame_metadata
 
 GROUP = "yearly_ingest"
@@ -33,10 +36,16 @@ def _frame_hash(frame: pd.DataFrame) -> str:
 
 
 @dg.asset(group_name=GROUP, code_version="1", partitions_def=ACCOUNT_YEARS,
-          description="Validated annual-accounts filings of one accounting year (one partition per year).")
-def yearly_accounts(context: dg.AssetExecutionContext, validated_accounts: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+          description="Validated annual-accounts filings of one accounting year (one partition per year), "
+                      "read afresh from the study's accounts file.")
+def yearly_accounts(context: dg.AssetExecutionContext, study: StudyResource,
+                    raw_inputs: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     year = int(context.partition_key)
-    rows = validated_accounts.loc[validated_accounts["year"] == year].reset_index(drop=True)
+    path = raw_inputs.loc[raw_inputs["kind"] == "accounts", "path"].iloc[0]
+    # Read the file as it is now: the yearly run picks up filings added since the last study run.
+    result = dc.read_accounts(path, non_annual=study.spec().sample.non_twelve_month_periods)
+    rows = result.accepted.reset_index(drop=True)
+    rows = rows.loc[rows["year"] == year].reset_index(drop=True)
     return dg.Output(rows, data_version=dg.DataVersion(_frame_hash(rows)),
                      metadata=frame_metadata(rows, preview=False, year=year,
                                              n_firms=int(rows["enterprise_number"].nunique())))
