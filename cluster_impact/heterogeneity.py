@@ -18,10 +18,48 @@ import did
 import tfp
 from cluster_impact.study_estimates import FIRM, YEAR, Y, balanced_subpanel, twfe_estimate
 
+COHORT = "Entry cohort"
+
+
+def cohort_effects(res: "did.ATTgtResults", panel: pd.DataFrame) -> pd.DataFrame:
+    """Callaway-Sant'Anna effect of each entry cohort and the test that they are equal.
+
+    Cohort effects from staggered TWFE interactions would use already-treated firms as
+    controls and mix cohort with length of exposure; CS's group aggregation (CS 2021,
+    eq. 3.6) compares each cohort with never-members only. One row per cohort, then
+    one row ``group == "Equality test"`` with the Wald statistic in ``estimate``, its
+    df in ``se`` and the p-value in ``pvalue``.
+    """
+    groups = res.aggregate("group").elements
+    sample = balanced_subpanel(panel)  # the sample the CS estimate used
+    members = sample.loc[sample["member"] == 1].groupby("first_join_year")[FIRM].nunique()
+    rows = [{"dimension": COHORT, "group": str(int(g.group)), "estimate": float(g.att), "se": float(g.se),
+             "df": np.nan, "n_obs": int(res.n_obs), "n_firms": int(res.n_units),
+             "n_members": int(members.get(int(g.group), 0)), "residual_df": float(res.n_units - 1)}
+            for g in groups.itertuples(index=False)]
+    test = did.cohort_equality_test(res)
+    rows.append({"dimension": COHORT, "group": "Equality test", "estimate": float(test.W), "se": float(test.df),
+                 "pvalue": float(test.pvalue)})
+    return pd.DataFrame(rows)
+
+
+def with_cohort_effects(effects: pd.DataFrame, tests: pd.DataFrame, cohorts: pd.DataFrame
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replace the TWFE entry-cohort block of T5 by the Callaway-Sant'Anna one."""
+    is_test = cohorts["group"] == "Equality test"
+    test = cohorts.loc[is_test].iloc[0]
+    cs_tests = pd.DataFrame([{"dimension": COHORT, "test": "Wald chi2 (CS)", "statistic": test["estimate"],
+                              "df": str(int(test["se"])), "pvalue": test["pvalue"]}])
+    effects = pd.concat([cohorts.loc[~is_test, list(effects.columns)], effects.loc[effects["dimension"] != COHORT]],
+                        ignore_index=True)
+    tests = pd.concat([cs_tests, tests.loc[tests["dimension"] != COHORT]], ignore_index=True)
+    return effects, tests
+
+
 #: Subgroup columns of T5. Clusters are the ones a firm joined on entry, so the
 #: interaction switches on with the treatment (a later second cluster does not
 #: relabel earlier years).
-DIMENSIONS: dict[str, str] = {"first_join_year": "Entry cohort", "size_class": "Size class", "first_clusters": "Cluster"}
+DIMENSIONS: dict[str, str] = {"first_join_year": COHORT, "size_class": "Size class", "first_clusters": "Cluster"}
 
 
 def _membership_dummies(panel: pd.DataFrame, column: str) -> tuple[pd.DataFrame, list[str], list[str]]:

@@ -181,6 +181,10 @@ def reproduce(
     if not path.exists():
         path = work / "study.yaml"
         path.write_text(recorded_study["content"], encoding="utf-8")
+        if inputs_dir is None and (yaml.safe_load(recorded_study["content"]) or {}).get("inputs", {}).get("files"):
+            raise InputMismatchError(
+                f"the study file {recorded_study['path']} is gone and its input paths are relative to it: "
+                "pass --inputs DIR with the input files the manifest lists (or --study FILE)")
     study_changes = []
     if sha256_file(path) != recorded_study["sha256"]:
         study_changes = study_differences(recorded_study["content"], path.read_text(encoding="utf-8"))

@@ -577,6 +577,7 @@ def build_heterogeneity_table(
     notes: StudyNotes,
     rules: DisclosureRules = DisclosureRules(),
     decimals: int = 3,
+    design_note: str = "Each block is one regression with the membership effect interacted with the group dummies.",
     name: str = "T5_heterogeneity",
     title: str = "Heterogeneity of the membership effect",
 ) -> PublishedTable:
@@ -593,6 +594,9 @@ def build_heterogeneity_table(
         One row per dimension: ``dimension``, ``test`` (e.g. ``"F"`` or ``"Wald chi2"``),
         ``statistic``, ``df`` (numerator df, or a string such as ``"2, 410"``) and
         ``pvalue``.
+
+    design_note
+        First sentence of the footnote: how the blocks were estimated.
 
     Returns
     -------
@@ -635,8 +639,7 @@ def build_heterogeneity_table(
                 {"Effect": block_reason, "SE": block_reason},
             )
     footnote = notes.footnote(
-        "Each block is one regression with the membership effect interacted with the group dummies; "
-        "the equality test's null hypothesis is that all group effects are equal.",
+        design_note.strip() + " The equality test's null hypothesis is that all group effects are equal.",
         rules=rules,
         significance=True,
         standard_errors=True,

@@ -44,23 +44,27 @@ def twfe_did_industry_year(analysis_panel: pd.DataFrame) -> dg.Output[pd.DataFra
         "callaway_santanna": dg.AssetOut(description="(4) Callaway-Sant'Anna simple ATT for each control group."),
         "cs_att_gt": dg.AssetOut(description="Callaway-Sant'Anna group-time ATT(g,t) cells by control group."),
         "cs_dynamic": dg.AssetOut(description="Callaway-Sant'Anna effects by years since joining."),
+        "cs_cohort_effects": dg.AssetOut(description="Callaway-Sant'Anna effect by entry cohort with the test of equal cohort effects (T5)."),
     },
 )
 def callaway_santanna(study: StudyResource, analysis_panel: pd.DataFrame):
     spec = study.spec()
-    rows, cells, dynamic = [], [], []
+    rows, cells, dynamic, cohorts = [], [], [], None
     for control in spec.did.control_groups:
         row, res = est.callaway_santanna(analysis_panel, control_group=control, method=spec.did.method,
                                          base_period=spec.did.base_period, seed=spec.seed)
         rows.append(row)
         cells.append(res.att_gt.assign(control_group=control))
         dynamic.append(res.aggregate("dynamic").elements.assign(control_group=control))
+        if cohorts is None:  # the first control group is the main specification
+            cohorts = heterogeneity.cohort_effects(res, analysis_panel)
     summary = pd.concat(rows, ignore_index=True)
     yield dg.Output(summary, output_name="callaway_santanna", metadata=frame_metadata(summary))
     cells_frame = pd.concat(cells, ignore_index=True)
     yield dg.Output(cells_frame, output_name="cs_att_gt", metadata=frame_metadata(cells_frame, preview=False))
     dyn = pd.concat(dynamic, ignore_index=True)
     yield dg.Output(dyn, output_name="cs_dynamic", metadata=frame_metadata(dyn, preview=False))
+    yield dg.Output(cohorts, output_name="cs_cohort_effects", metadata=frame_metadata(cohorts, preview=False))
 
 
 @dg.asset(group_name=GROUP, code_version="1", description="TWFE event study: leads and lags around joining (reference -1), with the joint pre-trend test.")
@@ -88,8 +92,9 @@ def cluster_tfp_did(analysis_panel: pd.DataFrame, firm_tfp_by_cluster: pd.DataFr
         "heterogeneity_tests": dg.AssetOut(description="Wald tests that the effect is equal across entry cohorts, size classes and clusters."),
     },
 )
-def heterogeneity_estimates(analysis_panel: pd.DataFrame):
+def heterogeneity_estimates(analysis_panel: pd.DataFrame, cs_cohort_effects: pd.DataFrame):
     effects, tests = heterogeneity.heterogeneity(analysis_panel)
+    effects, tests = heterogeneity.with_cohort_effects(effects, tests, cs_cohort_effects)
     yield dg.Output(effects, output_name="heterogeneity_effects", metadata=frame_metadata(effects, preview=False))
     yield dg.Output(tests, output_name="heterogeneity_tests", metadata=frame_metadata(tests, preview=False))
 
