@@ -2,8 +2,9 @@
 
 Everything the server writes (run history, Parquet storage, simulated inputs, published
 tables) goes under a pytest temporary folder; the instance configuration is the
-repository's ``dagster.yaml`` (``DAGSTER_HOME`` is the repository root and
-``CLUSTER_IMPACT_INSTANCE`` points its storage folders at the temporary folder).
+repository's ``dagster.yaml``, copied into a temporary ``DAGSTER_HOME`` (dagster writes
+files of its own there), with ``CLUSTER_IMPACT_INSTANCE`` pointing its storage folders at
+the temporary folder.
 
 The server runs in its own process group and is ended by that group's id (SIGTERM to
 ``dagster dev``, then SIGTERM and finally SIGKILL to the whole group), never by name.
@@ -231,14 +232,17 @@ def browser_binaries() -> tuple[str, str]:
 def dagster_dev(browser_binaries, tmp_path_factory) -> DagsterDev:
     """``dagster dev`` started as the README says (no -m: the code location comes from pyproject)."""
     root = tmp_path_factory.mktemp("dagster_dev")
-    folders = {name: root / name for name in ("instance", "storage", "data", "out")}
+    folders = {name: root / name for name in ("home", "instance", "storage", "data", "out")}
     for folder in folders.values():
         folder.mkdir()
+    # The repository's instance configuration, in a DAGSTER_HOME of our own: dagster also
+    # writes its own files (.nux/, .logs_queue/) into DAGSTER_HOME.
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", folders["home"] / "dagster.yaml")
     host = "127.0.0.1"
     port = _free_port(host)
     env = dict(os.environ)
     env.update(
-        DAGSTER_HOME=str(REPO_ROOT),
+        DAGSTER_HOME=str(folders["home"]),
         CLUSTER_IMPACT_INSTANCE=str(folders["instance"]),
         CLUSTER_IMPACT_STORAGE=str(folders["storage"]),
         CLUSTER_IMPACT_DATA=str(folders["data"]),

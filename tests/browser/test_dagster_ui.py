@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 
 TITLE = "Effect of cluster membership on total factor productivity"
 ROW = "Cluster membership"
-RUN_TIMEOUT = float(os.environ.get("CLUSTER_IMPACT_BROWSER_RUN_TIMEOUT", "900"))
+RUN_TIMEOUT = float(os.environ.get("CLUSTER_IMPACT_BROWSER_RUN_TIMEOUT", "1200"))
 UI_TIMEOUT = 90
 
 TERMINAL_RUN = {"SUCCESS", "FAILURE", "CANCELED"}
