@@ -21,6 +21,21 @@ class ParquetIOManager(dg.UPathIOManager):
 
     extension: str = ".parquet"
 
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        """As UPathIOManager, plus single-run backfills: a dict ``{partition key: frame}``
+        covering the run's partitions is stored as one file per partition."""
+        if context.has_asset_partitions and isinstance(obj, dict):
+            paths = self._get_paths_for_partitions(context)
+            missing = sorted(set(paths) - set(obj))
+            if missing:
+                raise ValueError(f"asset {context.asset_key.to_user_string()} returned no frame for partitions {missing}")
+            for key, path in sorted(paths.items()):
+                self.make_directory(path.parent)
+                self.dump_to_path(context=context, obj=obj[key], path=path)
+            context.add_output_metadata({"partitions_written": len(paths)})
+            return
+        super().handle_output(context, obj)
+
     def dump_to_path(self, context: dg.OutputContext, obj: Any, path: UPath) -> None:
         if not isinstance(obj, pd.DataFrame):
             raise TypeError(

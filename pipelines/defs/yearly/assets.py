@@ -36,19 +36,23 @@ def _frame_hash(frame: pd.DataFrame) -> str:
 
 
 @dg.asset(group_name=GROUP, code_version="1", partitions_def=ACCOUNT_YEARS,
+          backfill_policy=dg.BackfillPolicy.single_run(),
           description="Validated annual-accounts filings of one accounting year (one partition per year), "
-                      "read afresh from the study's accounts file.")
-def yearly_accounts(context: dg.AssetExecutionContext, study: StudyResource,
-                    raw_inputs: pd.DataFrame) -> dg.Output[pd.DataFrame]:
-    year = int(context.partition_key)
+                      "read afresh from the study's accounts file; a backfill reads the file once.")
+def yearly_accounts(context: dg.AssetExecutionContext, study: StudyResource, raw_inputs: pd.DataFrame):
     path = raw_inputs.loc[raw_inputs["kind"] == "accounts", "path"].iloc[0]
     # Read the file as it is now: the yearly run picks up filings added since the last study run.
     result = dc.read_accounts(path, non_annual=study.spec().sample.non_twelve_month_periods)
-    rows = result.accepted.reset_index(drop=True)
-    rows = rows.loc[rows["year"] == year].reset_index(drop=True)
-    return dg.Output(rows, data_version=dg.DataVersion(_frame_hash(rows)),
-                     metadata=frame_metadata(rows, preview=False, year=year,
-                                             n_firms=int(rows["enterprise_number"].nunique())))
+    accepted = result.accepted.reset_index(drop=True)
+    by_year = {key: accepted.loc[accepted["year"] == int(key)].reset_index(drop=True)
+               for key in context.partition_keys}
+    if len(by_year) == 1:
+        ((key, rows),) = by_year.items()
+        return dg.Output(rows, data_version=dg.DataVersion(_frame_hash(rows)),
+                         metadata=frame_metadata(rows, preview=False, year=int(key),
+                                                 n_firms=int(rows["enterprise_number"].nunique())))
+    # A backfill over several years in one run: one stored file per year.
+    return dg.Output(by_year, metadata={"years": len(by_year), "filings": int(sum(map(len, by_year.values())))})
 
 
 @dg.asset(group_name=GROUP, code_version="1",
