@@ -43,19 +43,6 @@ def cohort_effects(res: "did.ATTgtResults", panel: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def with_cohort_effects(effects: pd.DataFrame, tests: pd.DataFrame, cohorts: pd.DataFrame
-                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Replace the TWFE entry-cohort block of T5 by the Callaway-Sant'Anna one."""
-    is_test = cohorts["group"] == "Equality test"
-    test = cohorts.loc[is_test].iloc[0]
-    cs_tests = pd.DataFrame([{"dimension": COHORT, "test": "Wald chi2 (CS)", "statistic": test["estimate"],
-                              "df": str(int(test["se"])), "pvalue": test["pvalue"]}])
-    effects = pd.concat([cohorts.loc[~is_test, list(effects.columns)], effects.loc[effects["dimension"] != COHORT]],
-                        ignore_index=True)
-    tests = pd.concat([cs_tests, tests.loc[tests["dimension"] != COHORT]], ignore_index=True)
-    return effects, tests
-
-
 #: Subgroup columns of T5. Clusters are the ones a firm joined on entry, so the
 #: interaction switches on with the treatment (a later second cluster does not
 #: relabel earlier years).

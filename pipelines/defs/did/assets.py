@@ -92,9 +92,11 @@ def cluster_tfp_did(analysis_panel: pd.DataFrame, firm_tfp_by_cluster: pd.DataFr
         "heterogeneity_tests": dg.AssetOut(description="Wald tests that the effect is equal across entry cohorts, size classes and clusters."),
     },
 )
-def heterogeneity_estimates(analysis_panel: pd.DataFrame, cs_cohort_effects: pd.DataFrame):
+def heterogeneity_estimates(analysis_panel: pd.DataFrame):
+    # Entry cohorts come from the interacted TWFE on the whole sample: the CS cohort
+    # effects (asset cs_cohort_effects) use the balanced sub-panel, where most demo
+    # cohorts have fewer than the 10 members disclosure control requires.
     effects, tests = heterogeneity.heterogeneity(analysis_panel)
-    effects, tests = heterogeneity.with_cohort_effects(effects, tests, cs_cohort_effects)
     yield dg.Output(effects, output_name="heterogeneity_effects", metadata=frame_metadata(effects, preview=False))
     yield dg.Output(tests, output_name="heterogeneity_tests", metadata=frame_metadata(tests, preview=False))
 

@@ -105,10 +105,9 @@ def heterogeneity_table(study: StudyResource, heterogeneity_effects: pd.DataFram
     spec, notes, rules = _context(study)
     table = it.build_heterogeneity_table(
         heterogeneity_effects, heterogeneity_tests, notes, rules=rules, decimals=spec.report.decimals,
-        design_note="Entry cohort: Callaway-Sant'Anna group aggregation (each cohort against never-members, "
-                    "balanced sub-panel), test of equal cohort effects on their joint covariance. Size class and "
-                    "cluster (joined on entry): one TWFE regression each, membership interacted with the group "
-                    "dummies, firm-clustered Wald test.")
+        design_note="Entry cohort, size class (FTE before joining) and cluster (joined on entry): one TWFE "
+                    "regression each, membership interacted with the group dummies, never- and not-yet members "
+                    "as shared controls, firm-clustered Wald test.")
     return _publish_table(study, table)
 
 
