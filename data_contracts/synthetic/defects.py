@@ -119,6 +119,28 @@ def _log(kind: str, rows: np.ndarray, column, defect: str, values, related=None)
     })
 
 
+def _enterprise_number_defects(frame: pd.DataFrame, numbers: pd.Series, plan, kind: str,
+                               rng: np.random.Generator) -> list[pd.DataFrame]:
+    """Bad check digits and other (valid) spellings of the enterprise number, in place."""
+    logs = []
+    col = frame.columns.get_loc("enterprise_number")
+    for defect, make in (("bad_check_digit", _corrupt_check), ("other_spelling", _respell)):
+        if defect in plan.rows:
+            rows = plan.rows[defect]
+            values = make(numbers, rows, rng)
+            frame.iloc[rows, col] = values
+            logs.append(_log(kind, rows, "enterprise_number", defect, values))
+    return logs
+
+
+def _blank_required(frame: pd.DataFrame, rows: np.ndarray, required: tuple[str, ...], kind: str) -> pd.DataFrame:
+    """Empty one required cell per row, cycling through the required columns, in place."""
+    which = np.arange(len(rows)) % len(required)
+    for k, column in enumerate(required):
+        frame.iloc[rows[which == k], frame.columns.get_loc(column)] = None
+    return _log(kind, rows, np.asarray(required, object)[which], "missing_required", "")
+
+
 def inject_account_defects(wide: pd.DataFrame, rates: Mapping[str, float],
                            rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Inject accounts defects into a copy of the wide frame.
@@ -136,16 +158,7 @@ def inject_account_defects(wide: pd.DataFrame, rates: Mapping[str, float],
     logs = []
     numbers = wide["enterprise_number"]
     col = frame.columns.get_loc
-    if "bad_check_digit" in plan.rows:
-        rows = plan.rows["bad_check_digit"]
-        values = _corrupt_check(numbers, rows, rng)
-        frame.iloc[rows, col("enterprise_number")] = values
-        logs.append(_log("accounts", rows, "enterprise_number", "bad_check_digit", values))
-    if "other_spelling" in plan.rows:
-        rows = plan.rows["other_spelling"]
-        values = _respell(numbers, rows, rng)
-        frame.iloc[rows, col("enterprise_number")] = values
-        logs.append(_log("accounts", rows, "enterprise_number", "other_spelling", values))
+    logs.extend(_enterprise_number_defects(frame, numbers, plan, "accounts", rng))
     if "negative_employment" in plan.rows:
         rows = plan.rows["negative_employment"]
         for rubric in ("9087", "1003"):
@@ -157,12 +170,7 @@ def inject_account_defects(wide: pd.DataFrame, rates: Mapping[str, float],
         frame.iloc[rows, col("nace")] = UNKNOWN_NACE_CODE
         logs.append(_log("accounts", rows, "nace", "unknown_nace", UNKNOWN_NACE_CODE))
     if "missing_required" in plan.rows:
-        rows = plan.rows["missing_required"]
-        which = np.arange(len(rows)) % len(_ACCOUNT_REQUIRED)
-        for k, column in enumerate(_ACCOUNT_REQUIRED):
-            frame.iloc[rows[which == k], col(column)] = None
-        logs.append(_log("accounts", rows, np.asarray(_ACCOUNT_REQUIRED, object)[which],
-                         "missing_required", ""))
+        logs.append(_blank_required(frame, plan.rows["missing_required"], _ACCOUNT_REQUIRED, "accounts"))
     if "wrong_type" in plan.rows:
         rows = plan.rows["wrong_type"]
         which = np.arange(len(rows)) % len(_WRONG_TYPE_COLUMNS)
@@ -199,23 +207,9 @@ def inject_membership_defects(members: pd.DataFrame, rates: Mapping[str, float],
     logs = []
     numbers = members["enterprise_number"]
     col = frame.columns.get_loc
-    if "bad_check_digit" in plan.rows:
-        rows = plan.rows["bad_check_digit"]
-        values = _corrupt_check(numbers, rows, rng)
-        frame.iloc[rows, col("enterprise_number")] = values
-        logs.append(_log("membership", rows, "enterprise_number", "bad_check_digit", values))
-    if "other_spelling" in plan.rows:
-        rows = plan.rows["other_spelling"]
-        values = _respell(numbers, rows, rng)
-        frame.iloc[rows, col("enterprise_number")] = values
-        logs.append(_log("membership", rows, "enterprise_number", "other_spelling", values))
+    logs.extend(_enterprise_number_defects(frame, numbers, plan, "membership", rng))
     if "missing_required" in plan.rows:
-        rows = plan.rows["missing_required"]
-        which = np.arange(len(rows)) % len(_MEMBERSHIP_REQUIRED)
-        for k, column in enumerate(_MEMBERSHIP_REQUIRED):
-            frame.iloc[rows[which == k], col(column)] = None
-        logs.append(_log("membership", rows, np.asarray(_MEMBERSHIP_REQUIRED, object)[which],
-                         "missing_required", ""))
+        logs.append(_blank_required(frame, plan.rows["missing_required"], _MEMBERSHIP_REQUIRED, "membership"))
     if "leave_before_join" in plan.rows:
         rows = plan.rows["leave_before_join"]
         join = pd.to_datetime(frame["join_date"].iloc[rows]).to_numpy().astype("datetime64[D]")
