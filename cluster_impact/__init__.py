@@ -1,9 +1,12 @@
 """cluster-impact: the effect of innovation-cluster membership on firm productivity.
 
-This package holds the command line and the study-level glue (study specifications,
-run manifests); the estimators live in the sibling packages ``tfp``, ``matching``,
-``did``, the input contracts in ``data_contracts`` and the publication layer in
-``reports``. None of those import Dagster; ``pipelines`` wires them into assets.
+This package is the application shell: the command line (``cli``, ``run_cli``), the
+study runner that materialises the Dagster assets (``runner``), run manifests
+(``manifest``) and reproduction of a published set (``reproduce``). It sits above
+``pipelines`` (the Dagster definitions), which sits above ``study`` (the study
+layer); the estimators live in ``tfp``, ``matching``, ``did``, the input contracts in
+``data_contracts`` and the publication layer in ``reports``. Nothing below this
+package imports it.
 """
 
 __version__ = "0.1.0"

@@ -9,7 +9,6 @@ the top of the output folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import subprocess
@@ -18,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from study.hashing import sha256_file
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -28,15 +29,6 @@ RECORDED_PACKAGES: tuple[str, ...] = (
     "cluster-impact", "numpy", "pandas", "pyarrow", "scipy", "statsmodels", "linearmodels",
     "scikit-learn", "matplotlib", "seaborn", "dagster", "pandera",
 )
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _git(*args: str) -> str | None:

@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from cluster_impact.study import DEMO_STUDY_PATH, StudySpecError
+from cluster_impact.reproduce import InputMismatchError, reproduce
+from cluster_impact.runner import OutputFolderError, run_study
+from study.spec import DEMO_STUDY_PATH, StudySpecError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,8 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cluster_impact.runner import OutputFolderError, run_study
-
     try:
         outcome = run_study(args.study, args.out, storage_dir=args.storage)
     except (StudySpecError, OutputFolderError) as exc:
@@ -67,8 +67,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from cluster_impact.reproduce import InputMismatchError, reproduce
-
     try:
         outcome = reproduce(args.manifest, inputs_dir=args.inputs, study_file=args.study,
                             allow_changed_inputs=args.allow_changed_inputs)

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 
 from cluster_impact.manifest import build_manifest, write_manifest
-from cluster_impact.study import load_study
+from pipelines.definitions import defs
+from pipelines.defs.resources import default_resources
+from study.spec import load_study
 
 #: Called with the ``raw_inputs`` frame (kind, name, path, sha256, bytes) after the
 #: inputs are resolved and hashed, before any estimation; raising stops the run.
@@ -28,15 +31,9 @@ class StudyRun:
     manifest: dict
 
 
-def _all_definitions():  # imported lazily: Dagster is slow to import
-    import dagster as dg
-
-    from pipelines.definitions import defs
-
+def _all_definitions() -> tuple[list, list]:
     definitions = defs()
-    assets = list(definitions.assets or [])
-    checks = list(definitions.asset_checks or [])
-    return dg, assets, checks
+    return list(definitions.assets or []), list(definitions.asset_checks or [])
 
 
 #: What a run publishes into its output folder; only these are removed before a rerun.
@@ -91,8 +88,6 @@ def run_study(
         For studies with input files: read each file by its name from this folder
         instead of the paths in the study file (auditors' ``--inputs``).
     """
-    from pipelines.defs.resources import default_resources
-
     study_file = Path(study_file).resolve()
     out_dir = Path(out_dir).resolve()
     spec = load_study(study_file)  # fail on a bad spec before any compute
@@ -102,7 +97,7 @@ def run_study(
         scratch = tempfile.mkdtemp(prefix="cluster-impact-")
         storage_dir = scratch
     try:
-        dg, assets, checks = _all_definitions()
+        assets, checks = _all_definitions()
         resources = default_resources(
             study_file=str(study_file),
             publish_dir=str(out_dir),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from cluster_impact.study import DEMO_STUDY_PATH, StudySpec, load_study
+from study.spec import DEMO_STUDY_PATH, StudySpec, load_study
 from pipelines.io_managers import ParquetIOManagerFactory
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

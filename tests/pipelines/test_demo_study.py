@@ -13,7 +13,7 @@ import pytest
 
 from cluster_impact.manifest import read_manifest, sha256_file
 from cluster_impact.runner import run_study
-from cluster_impact.study import DEMO_STUDY_PATH, load_study
+from study.spec import DEMO_STUDY_PATH, load_study
 
 TRUE_EFFECT = load_study(DEMO_STUDY_PATH).inputs.demo.true_effect
 

@@ -178,7 +178,7 @@ def test_regression_rules():
 
 
 def test_rules_from_the_study_spec():
-    class Spec:  # duck-typed like cluster_impact.study.DisclosureSpec
+    class Spec:  # duck-typed like study.spec.DisclosureSpec
         min_firms = 12
         dominance_top2_share = 0.8
         p_percent = 0.15

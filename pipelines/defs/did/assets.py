@@ -6,9 +6,9 @@ import dagster as dg
 import pandas as pd
 
 import did
-from cluster_impact import heterogeneity
-from cluster_impact import publication as pub
-from cluster_impact import study_estimates as est
+from study import heterogeneity, robustness
+from study import publication as pub
+from study import estimates as est
 from pipelines.defs.resources import StudyResource
 from pipelines.metadata import frame_metadata
 
@@ -105,5 +105,5 @@ def heterogeneity_estimates(analysis_panel: pd.DataFrame):
 def robustness_estimates(analysis_panel: pd.DataFrame, tfp_by_estimator: pd.DataFrame,
                          callaway_santanna: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     labels = {m: pub.TFP_SHORT_NAMES[m] for m in (c.removeprefix("log_tfp_") for c in tfp_by_estimator.columns[2:])}
-    rows = heterogeneity.robustness_rows(analysis_panel, tfp_by_estimator, labels, callaway_santanna)
+    rows = robustness.robustness_rows(analysis_panel, tfp_by_estimator, labels, callaway_santanna)
     return dg.Output(rows, metadata=frame_metadata(rows, preview=False))

@@ -10,8 +10,9 @@ import pandas as pd
 from dagster_pandera import pandera_schema_to_dagster_type
 
 import data_contracts as dc
-from cluster_impact.manifest import sha256_file
+from study.hashing import sha256_file
 from data_contracts import synthetic
+from study.inputs import demo_simulation_config
 from pipelines.defs.resources import StudyResource
 from pipelines.metadata import frame_metadata
 
@@ -19,25 +20,11 @@ RAW = "raw_inputs"
 VALIDATED = "validated_inputs"
 
 
-def _demo_config(spec) -> synthetic.SimulationConfig:
-    demo = spec.inputs.demo
-    return synthetic.SimulationConfig(
-        seed=demo.seed,
-        n_firms=demo.n_firms,
-        first_year=demo.first_year,
-        last_year=demo.last_year,
-        true_effect=demo.true_effect,
-        effect_growth=demo.effect_growth,
-        dip_selection=demo.dip_selection,
-        member_share=demo.member_share,
-    )
-
-
 @dg.asset(group_name=RAW, code_version="1", description="The three raw input files (simulated for the demo study), with their SHA-256.")
 def raw_inputs(study: StudyResource) -> dg.Output[pd.DataFrame]:
     spec = study.spec()
     if spec.inputs.demo is not None:
-        population = synthetic.simulate_population(_demo_config(spec))
+        population = synthetic.simulate_population(demo_simulation_config(spec))
         paths = synthetic.write_raw_files(population, Path(study.data_dir) / spec.name / "raw")
     else:
         files = spec.inputs.files
@@ -66,7 +53,7 @@ def demo_ground_truth(study: StudyResource) -> pd.DataFrame:
     spec = study.spec()
     if spec.inputs.demo is None:
         return pd.DataFrame(columns=["enterprise_number", "year", "log_tfp", "omega", "effect"])
-    truth = synthetic.simulate_population(_demo_config(spec)).truth
+    truth = synthetic.simulate_population(demo_simulation_config(spec)).truth
     cols = ["enterprise_number", "year", "omega", "effect", "log_tfp", "treated", "first_join_year"]
     frame = truth.firm_years[cols].copy()
     frame.attrs["true_effect"] = float(truth.true_effect)

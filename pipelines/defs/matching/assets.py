@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 import matching
-from cluster_impact import study_estimates as est
+from study import estimates as est
 from pipelines.defs.resources import StudyResource
 from pipelines.metadata import frame_metadata
 

@@ -12,8 +12,8 @@ import dagster as dg
 import pandas as pd
 
 import matching
-from cluster_impact.manifest import sha256_file
-from cluster_impact import publication as pub
+from study.hashing import sha256_file
+from study import publication as pub
 from pipelines.defs.resources import StudyResource
 from pipelines.metadata import image_markdown
 from reports import figures as fig
@@ -24,7 +24,6 @@ from reports.render import to_markdown
 from reports.tables import PublishedTable
 
 GROUP = "publication"
-MAIN_COLUMNS = ("pooled_ols", "twfe", "twfe_industry_year", "cs_never", "matched_twfe", "twfe_cluster_tfp")
 MONITORING = dict(firm="enterprise_number", value_added="va_nominal")
 
 
@@ -64,7 +63,7 @@ def main_effect_table(
 ) -> dg.Output[pd.DataFrame]:
     spec, notes, rules = _context(study)
     frames = [pooled_ols_premium, twfe_did, twfe_did_industry_year, callaway_santanna, matched_did, cluster_tfp_did]
-    estimates = pd.concat([pub.pick(frames, s) for s in MAIN_COLUMNS], ignore_index=True)
+    estimates = pd.concat([pub.pick(frames, s) for s in pub.MAIN_COLUMNS], ignore_index=True)
     table = it.build_main_table(pub.effect_columns(estimates), notes, rules=rules,
                                 decimals=spec.report.decimals, name="main_effect")
     return _publish_table(study, table)

@@ -6,31 +6,19 @@ import dagster as dg
 import matplotlib.pyplot as plt
 import pandas as pd
 
-import tfp
-from cluster_impact import heterogeneity
-from cluster_impact.analysis_panel import build_analysis_panel, cluster_classification, tfp_truth_correlations
+from study import productivity, robustness
+from study.analysis_sample import build_analysis_panel, cluster_classification, tfp_truth_correlations
 from pipelines.defs.resources import StudyResource
-from cluster_impact.publication import disclosure_rules
+from study.publication import disclosure_rules
 from pipelines.metadata import frame_metadata, png_markdown
 from reports.figures import figure_bytes, tfp_distribution_figure
 
 GROUP = "tfp"
 
 
-def acf_options(spec) -> dict[str, bool]:
-    """Estimator options that only apply to ACF."""
-    return {"overidentify": spec.acf_overidentify} if spec.method == "acf" else {}
-#: The panel's columns in the production function (value added, Cobb-Douglas).
-PF_COLUMNS = dict(id="enterprise_number", time="year", output="log_va", free="log_fte",
-                  state="log_capital", proxy="log_materials")
-
-
 def _estimate_by_group(panel: pd.DataFrame, study: StudyResource, group: str):
-    spec = study.spec().tfp
-    return tfp.estimate_by_group(
-        panel, group=group, fallback_group=None, min_obs=spec.min_obs, method=spec.method,
-        bootstrap=spec.bootstrap, seed=study.spec().seed, **acf_options(spec), **PF_COLUMNS,
-    )
+    spec = study.spec()
+    return productivity.estimate_by_group(panel, spec.tfp, group=group, seed=spec.seed)
 
 
 @dg.multi_asset(
@@ -91,8 +79,8 @@ def tfp_recovery(analysis_panel: pd.DataFrame, demo_ground_truth: pd.DataFrame) 
 def tfp_robustness(study: StudyResource, firm_year_panel: pd.DataFrame):
     spec = study.spec()
     methods = list(dict.fromkeys([*spec.tfp.robustness_methods, "labour_productivity"]))
-    variants, elasticities = heterogeneity.tfp_variants(
-        firm_year_panel, methods, min_obs=spec.tfp.min_obs, seed=spec.seed, pf_columns=PF_COLUMNS,
+    variants, elasticities = robustness.tfp_variants(
+        firm_year_panel, methods, min_obs=spec.tfp.min_obs, seed=spec.seed, pf_columns=productivity.PF_COLUMNS,
         acf_options={"overidentify": spec.tfp.acf_overidentify})
     yield dg.Output(elasticities, output_name="elasticities_by_estimator", metadata=frame_metadata(elasticities))
     yield dg.Output(variants, output_name="tfp_by_estimator", metadata=frame_metadata(variants, preview=False))

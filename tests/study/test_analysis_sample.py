@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from cluster_impact.analysis_panel import build_analysis_panel, cluster_classification, size_class
+from study.analysis_sample import build_analysis_panel, cluster_classification, size_class
 
 
 def _panel():
@@ -51,7 +51,7 @@ def test_cluster_classification_members_and_industries():
 
 
 def test_truth_correlations_without_truth_is_empty():
-    from cluster_impact.analysis_panel import tfp_truth_correlations
+    from study.analysis_sample import tfp_truth_correlations
 
     panel, tfp, timing = _panel()
     out = build_analysis_panel(panel, tfp, timing)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cluster_impact.study import StudySpec
+from study.spec import StudySpec
 from reports.disclosure import DisclosureRules
 from reports.figures import save_figure
 from reports.impact_tables import EffectColumn
@@ -25,6 +25,8 @@ TFP_METHOD_NAMES = {
     "lp": "Levinsohn-Petrin (2003)", "acf": "Ackerberg-Caves-Frazer (2015)",
     "wrdg": "Wooldridge (2009)", "cost_share": "cost-share index",
 }
+#: The main table's columns (1)-(6), by specification name of the tidy estimates.
+MAIN_COLUMNS = ("pooled_ols", "twfe", "twfe_industry_year", "cs_never", "matched_twfe", "twfe_cluster_tfp")
 FIXED_EFFECT_LABELS = {"firm_fe": "Firm FE", "year_fe": "Year FE", "industry_year_fe": "Industry × year FE"}
 
 

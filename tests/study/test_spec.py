@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster_impact.study import DEMO_STUDY_PATH, StudySpecError, load_study, study_sha256
+from study.spec import DEMO_STUDY_PATH, StudySpecError, load_study, study_sha256
 
 
 def test_demo_study_loads_with_documented_defaults():

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from cluster_impact.heterogeneity import equality_wald, heterogeneity
+from study.heterogeneity import equality_wald, heterogeneity
 
 
 def _simulated(seed: int = 7, n: int = 3000, years: int = 8) -> pd.DataFrame:
