@@ -19,7 +19,7 @@ def test_att_gt_json_layout_and_reference(tmp_path):
     rc = main(["did", "att-gt", *ARGS, "--group", "first.treat", "--covariates", "lpop", "--json", str(out)])
     assert rc == 0
     payload = json.loads(out.read_text())
-    assert set(payload) == {"n_units", "n_obs", "att_gt", "aggregate"}
+    assert set(payload) == {"n_units", "n_obs", "panel", "att_gt", "aggregate"}
     assert payload["n_units"] == 500 and payload["n_obs"] == 2500
     assert set(payload["att_gt"][0]) == {"group", "time", "att", "se"}
     agg = payload["aggregate"]
