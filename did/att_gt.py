@@ -34,7 +34,7 @@ from did.errors import DiDEstimationError, DiDInputError
 from did.panel import WidePanel, to_wide
 from did.two_by_two import PANEL_ESTIMATORS
 from did.two_by_two_rc import RC_ESTIMATORS
-from did._linalg import weighted_logit
+from did._linalg import weighted_logit_fit
 
 _DEGENERATE = np.sqrt(np.finfo(float).eps) * 10.0
 _CONTROL_ALIASES = {
@@ -358,12 +358,18 @@ def _pooled_cell(
 
 
 def _propensity(
-    x: np.ndarray, d: np.ndarray, w: np.ndarray, uniform_w: bool
-) -> tuple[np.ndarray, bool]:
-    """Weighted logit scores, and R did's overlap pre-check (unweighted scores < 0.999)."""
-    ps = weighted_logit(x, d, w / w.mean())
-    check = ps if uniform_w else weighted_logit(x, d, np.ones_like(w))
-    return ps, bool(check.max() < 0.999)
+    x: np.ndarray, d: np.ndarray, w: np.ndarray, uniform_w: bool, start: np.ndarray | None = None
+) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """Weighted logit scores, R did's overlap pre-check (unweighted scores < 0.999) and
+    the logit coefficients (a warm start for the next cell of the same cohort)."""
+    try:
+        ps, beta = weighted_logit_fit(x, d, w / w.mean(), start)
+    except DiDEstimationError:
+        if start is None:
+            raise
+        ps, beta = weighted_logit_fit(x, d, w / w.mean())
+    check = ps if uniform_w else weighted_logit_fit(x, d, np.ones_like(w), beta)[0]
+    return ps, bool(check.max() < 0.999), beta
 
 
 def _control_regression_ok(x: np.ndarray, d: np.ndarray, method: str) -> bool:
@@ -459,13 +465,15 @@ def _panel_cells(
     uniform_w: bool,
     att: np.ndarray,
     influence: np.ndarray,
-) -> None:
+    start: np.ndarray | None = None,
+) -> np.ndarray | None:
     """Fill ``att`` and ``influence`` for cells estimated on the same units ``idx``.
 
     The panel 2x2 estimator runs on the ``n_cell`` units of ``idx`` (treated and
     comparison units with both periods observed); its influence function is scattered
     into the ``n``-unit matrix, times ``n / n_cell`` (R ``did``), with zeros for the
-    units outside the cell.
+    units outside the cell. ``start`` warm-starts the propensity-score logit; the fitted
+    coefficients are returned for the next call.
     """
     g = cells[members[0]]["group"]
     n = panel.n_units
@@ -481,12 +489,12 @@ def _panel_cells(
         )
         att[members] = np.nan
         influence[:, members] = np.nan
-        return
+        return start
     x = _design(panel, x_period, idx)
     w_cell = panel.weights[idx]
-    ps, usable = None, True
+    ps, usable, beta = None, True, start
     if method in ("dr", "ipw"):
-        ps, usable = _propensity(x, d, w_cell, uniform_w)
+        ps, usable, beta = _propensity(x, d, w_cell, uniform_w, start)
         if not usable:
             warnings.warn(
                 f"overlap condition violated for group {g:g} in periods {when}; ATT(g,t) "
@@ -503,7 +511,7 @@ def _panel_cells(
     if not usable:
         att[members] = np.nan
         influence[:, members] = np.nan
-        return
+        return beta
     current = [cells[k]["c"] for k in members]
     base = [cells[k]["base"] for k in members]
     dy = panel.y[np.ix_(idx, current)] - panel.y[np.ix_(idx, base)]
@@ -517,6 +525,7 @@ def _panel_cells(
     scale = n / len(idx)
     for j, k in enumerate(members):
         influence[idx, k] = fit.influence[:, j] * scale
+    return beta
 
 
 def att_gt(
@@ -676,12 +685,13 @@ def att_gt(
         g, threshold, x_period = key
         is_g = unit_group == g
         idx = np.flatnonzero(is_g | _control_mask(unit_group, g, control, threshold))
+        start = None  # the cells of one cohort have similar samples: warm-start the logit
         for sub, sub_members in _same_sample_cells(wide, idx, cells, members):
             cell_units[sub_members] = len(sub)
-            _panel_cells(
+            start = _panel_cells(
                 wide, unit_group, cells, sub_members, sub,
                 cells[sub_members[0]]["x_period"] if x_period is None else x_period,
-                method, uniform_w, att, influence,
+                method, uniform_w, att, influence, start,
             )
 
     rows = [{"group": c["group"], "time": c["time"], "post": c["post"], "att": a} for c, a in zip(cells, att)]
