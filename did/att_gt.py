@@ -410,9 +410,10 @@ def _balance(
             "panel='balance': no unit is observed in every period; use panel='pairwise' or "
             "panel='unbalanced'"
         )
+    treated = unit_group > 0
     warnings.warn(
         f"panel='balance': dropped {n_dropped} of {panel.n_units} units not observed in every "
-        "period",
+        f"period ({int((treated & ~complete).sum())} of {int(treated.sum())} treated units)",
         stacklevel=3,
     )
     panel = _keep_units(panel, complete)
