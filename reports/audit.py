@@ -4,11 +4,11 @@
 (``tables/*.csv``, with footnotes from ``tables/*.md``; the companions in
 ``disclosure/`` are for the output checker and are not used), rebuilds every relation
 among the cells that the tables' layout and footnotes give away, and bounds each
-suppressed cell by linear programming over those relations (the "attacker's
-interval" of secondary suppression, Hundepool et al., 2012, *Statistical Disclosure
-Control*, section 4.3; the LP is the one of its audit programs, with rounding of
-published values as interval bounds). A cell leaks when its interval is so narrow
-that the attacker's estimate lies within its protection interval:
+suppressed cell by linear programming over those relations (the attacker's
+feasibility interval of secondary suppression, Hundepool et al., 2012, *Statistical
+Disclosure Control*, section 4.3, computed as audit programs do, with the rounding of
+each published value as its bounds). A cell leaks when its interval is so narrow that
+the attacker's estimate lies within its protection interval:
 
 * a magnitude (FTE, value added, VA per FTE): the interval's midpoint is within
   ``p`` percent of every value of the interval, ``(hi - lo) / 2 <= p * min(|lo|, |hi|)``
