@@ -78,7 +78,8 @@ def att_gt_payload(res) -> dict:
             {key: _period(k), "att": _num(a), "se": _num(s)}
             for k, a, s in zip(agg.elements[key], agg.elements["att"], agg.elements["se"])
         ]
-    return {"n_units": int(res.n_units), "n_obs": int(res.n_obs), "att_gt": cells, "aggregate": aggregate}
+    return {"n_units": int(res.n_units), "n_obs": int(res.n_obs), "panel": res.panel,
+            "att_gt": cells, "aggregate": aggregate}
 
 
 def _run(args: argparse.Namespace, body) -> int:
@@ -114,6 +115,7 @@ def _att_gt_body(args: argparse.Namespace) -> dict:
         base_period=args.base_period,
         anticipation=args.anticipation,
         weights=args.weights,
+        panel=args.panel,
         bootstrap=args.bootstrap,
         seed=args.seed,
     )
@@ -182,6 +184,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--covariates", metavar="A,B", help="comma-separated covariate columns")
     p.add_argument("--base-period", dest="base_period", choices=["varying", "universal"], default="varying")
     p.add_argument("--anticipation", type=_nonnegative_int, default=0)
+    p.add_argument("--panel", choices=["balance", "unbalanced", "pairwise"], default="unbalanced",
+                   help="units missing in some periods: drop them (balance, R did's default), "
+                   "pool the observations (unbalanced, R allow_unbalanced_panel = TRUE) or "
+                   "use each cell's units observed in both its periods (pairwise); "
+                   "default: unbalanced")
     p.add_argument("--bootstrap", type=_nonnegative_int, default=0, metavar="N",
                    help="multiplier-bootstrap draws (default 0: analytic SEs)")
     p.add_argument("--seed", type=int, default=0, metavar="S")
