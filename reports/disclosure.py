@@ -122,40 +122,6 @@ class DisclosureRules:
         if not self.marker or any(ch.isdigit() for ch in self.marker):
             raise ReportError(f"marker must be a non-empty string without digits, got {self.marker!r}")
 
-    def weaker_than_default(self) -> dict[str, tuple[float, float]]:
-        """Thresholds that protect less than the study design's defaults.
-
-        Returns ``{name: (value, default)}`` for every threshold that is lower (counts,
-        ``p_percent``) or higher (``dominance_top2_share``) than its default, in field
-        order; empty when the rules are at least as strict. For the run manifest and
-        the footnotes (issue 12: a weaker threshold is never applied silently).
-        """
-        default = DisclosureRules()
-        out: dict[str, tuple[float, float]] = {}
-        for name in ("min_firms", "dominance_top2_share", "p_percent", "min_residual_df", "min_dummy_firms"):
-            value, base = getattr(self, name), getattr(default, name)
-            weaker = value > base if name == "dominance_top2_share" else value < base
-            if weaker:
-                out[name] = (value, base)
-        return out
-
-    def weaker_note(self) -> str:
-        """One footnote sentence naming each weaker-than-default threshold, or ``""``."""
-        labels = {
-            "min_firms": ("at least {:g} firms per cell", "{:g}"),
-            "dominance_top2_share": ("top-2 share at most {:.0%}", "{:.0%}"),
-            "p_percent": ("p% rule with p = {:.0%}", "{:.0%}"),
-            "min_residual_df": ("residual df at least {:g}", "{:g}"),
-            "min_dummy_firms": ("every dummy at least {:g} firms", "{:g}"),
-        }
-        parts = [
-            f"{labels[name][0].format(value)} (default {labels[name][1].format(base)})"
-            for name, (value, base) in self.weaker_than_default().items()
-        ]
-        if not parts:
-            return ""
-        return "Disclosure thresholds weaker than the study design's defaults: " + "; ".join(parts) + "."
-
     @classmethod
     def from_spec(cls, spec: object) -> "DisclosureRules":
         """Build from a mapping or an object with matching attributes (the study spec's

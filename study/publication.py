@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from study.spec import StudySpec
+from study.spec import StudySpec, weaker_disclosure_thresholds
 from reports.disclosure import DisclosureRules
 from reports.figures import save_figure
 from reports.impact_tables import EffectColumn
@@ -37,13 +37,6 @@ def disclosure_rules(spec: StudySpec) -> DisclosureRules:
                            min_dummy_firms=d.min_firms)
 
 
-def weaker_disclosure(spec: StudySpec) -> dict[str, dict[str, float]]:
-    """Thresholds of the study weaker than the design's defaults, for the run manifest:
-    ``{name: {"value": v, "default": d}}`` (empty when none is)."""
-    return {name: {"value": value, "default": default}
-            for name, (value, default) in disclosure_rules(spec).weaker_than_default().items()}
-
-
 def study_notes(spec: StudySpec) -> StudyNotes:
     s = spec.sample
     source = ("simulated demo population (data_contracts.synthetic), "
@@ -65,7 +58,7 @@ def study_notes(spec: StudySpec) -> StudyNotes:
             f"to firms not yet members, exact on {', '.join(spec.matching.exact)}, caliper {spec.matching.caliper} SD "
             f"of the {spec.matching.link} score; cohorts stacked with stack-by-firm and stack-by-year effects.",
             # issue 12: a weaker threshold is stated in every footnote, never applied silently
-            *filter(None, [disclosure_rules(spec).weaker_note()]),
+            *(t.note for t in weaker_disclosure_thresholds(spec)),
         ),
     )
 
