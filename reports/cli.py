@@ -2,6 +2,10 @@
 
 * ``report check PATH...``: fail if any file under the paths contains something shaped
   like a Belgian enterprise number (run it on a published folder before release).
+* ``report audit OUTDIR``: the disclosure self-audit (:func:`reports.audit.audit_publication`):
+  rebuild, from the published tables alone, every relation an attacker can use and
+  fail (exit 1, one line per leak: table, cell, recovered interval) if a suppressed
+  cell is pinned within its protection interval.
 * ``report main-table --columns SPEC --out DIR``: build the main effect table (T3)
   from a JSON or YAML list of column specs (the keys of
   :class:`reports.impact_tables.EffectColumn`) and write it in every format.
@@ -14,6 +18,7 @@ import json
 import sys
 from pathlib import Path
 
+from reports.audit import audit_publication
 from reports.disclosure import DisclosureRules
 from reports.errors import ReportError
 from reports.guard import assert_no_firm_identifiers
@@ -30,6 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="fail if a published file contains an enterprise number")
     check.add_argument("paths", nargs="+", type=Path, help="files or directories to scan")
     check.set_defaults(func=_check)
+
+    audit = sub.add_parser("audit", help="fail if a suppressed cell can be recovered from the published tables")
+    audit.add_argument("out_dir", type=Path, metavar="OUTDIR", help="published folder (with tables/)")
+    audit.set_defaults(func=_audit)
 
     main_table = sub.add_parser("main-table", help="write the main effect table (T3) from column specs")
     main_table.add_argument("--columns", required=True, type=Path, help="JSON or YAML list of column specs")
@@ -66,6 +75,18 @@ def _check(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     print(f"ok: no firm identifiers in {len(args.paths)} path(s)")
     return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    try:
+        result = audit_publication(args.out_dir)
+    except ReportError as exc:
+        return _fail(str(exc))
+    if result.ok:
+        print(result.summary())
+        return 0
+    print(result.summary(), file=sys.stderr)
+    return 1
 
 
 def _load_columns(path: Path) -> list:

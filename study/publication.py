@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from study.spec import StudySpec
+from study.spec import StudySpec, weaker_disclosure_thresholds
 from reports.disclosure import DisclosureRules
 from reports.figures import save_figure
 from reports.impact_tables import EffectColumn
@@ -57,6 +57,8 @@ def study_notes(spec: StudySpec) -> StudyNotes:
             f"Matched DiD: each entry cohort's members matched 1:{spec.matching.ratio} in the year before joining "
             f"to firms not yet members, exact on {', '.join(spec.matching.exact)}, caliper {spec.matching.caliper} SD "
             f"of the {spec.matching.link} score; cohorts stacked with stack-by-firm and stack-by-year effects.",
+            # issue 12: a weaker threshold is stated in every footnote, never applied silently
+            *(t.note for t in weaker_disclosure_thresholds(spec)),
         ),
     )
 
