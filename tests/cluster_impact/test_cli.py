@@ -43,3 +43,38 @@ def test_run_refuses_an_output_folder_with_foreign_files(tmp_path, capsys):
     assert main(["run", "--out", str(tmp_path)]) == 2
     assert "not study outputs" in capsys.readouterr().err
     assert keep.read_text(encoding="utf-8") == "not a study output"
+
+
+def test_help_does_not_import_the_estimators():
+    """Start-up: ``--help`` lists every command without importing pandas, Dagster or any package."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from cluster_impact.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+        "heavy = [m for m in ('pandas', 'numpy', 'dagster', 'statsmodels', 'did', 'tfp', 'matching') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "", result.stdout + result.stderr
+
+
+def test_lazy_help_lines_match_what_each_package_registers():
+    from cluster_impact.cli import _COMMAND_MODULES, build_parser
+
+    parser = build_parser(load_all=True)
+    action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    registered = {choice.dest: choice.help for choice in action._choices_actions}
+    declared = {cmd: help_line for commands in _COMMAND_MODULES.values() for cmd, help_line in commands.items()}
+    assert registered == declared
+
+
+def test_only_the_named_command_is_loaded():
+    code = (
+        "import sys\n"
+        "from cluster_impact.cli import build_parser\n"
+        "build_parser(['did', 'att-gt', '--help'])\n"
+        "print('did.cli' in sys.modules, 'tfp' in sys.modules, 'dagster' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "False", "False"], result.stderr
