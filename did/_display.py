@@ -30,9 +30,10 @@ def fmt(value: object, digits: int = 4) -> str:
         return "Inf" if f > 0 else "-Inf"
     if float(f).is_integer() and not isinstance(value, float):
         return str(int(f))
-    if f != 0 and (abs(f) >= 1e7 or abs(f) < 10 ** -(digits + 2)):
+    if abs(f) >= 1e7:
         return f"{f:.{digits}g}"
-    return f"{f:.{digits}f}"
+    text = f"{f:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.0000"
 
 
 def fmt_p(p: float) -> str:
