@@ -98,6 +98,7 @@ def _att_gt_body(args: argparse.Namespace) -> tuple[str, dict]:
         base_period=args.base_period,
         anticipation=args.anticipation,
         weights=args.weights,
+        panel=args.panel,
         bootstrap=args.bootstrap,
         seed=args.seed,
     )
@@ -167,6 +168,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--covariates", metavar="A,B", help="comma-separated covariate columns")
     p.add_argument("--base-period", dest="base_period", choices=["varying", "universal"], default="varying")
     p.add_argument("--anticipation", type=_nonnegative_int, default=0)
+    p.add_argument("--panel", choices=["balance", "unbalanced", "pairwise"], default="unbalanced",
+                   help="units missing in some periods: drop them (balance, R did's default), "
+                   "pool the observations (unbalanced, R allow_unbalanced_panel = TRUE) or "
+                   "use each cell's units observed in both its periods (pairwise); "
+                   "default: unbalanced")
     p.add_argument("--bootstrap", type=_nonnegative_int, default=0, metavar="N",
                    help="multiplier-bootstrap draws (default 0: analytic SEs)")
     p.add_argument("--seed", type=int, default=0, metavar="S")

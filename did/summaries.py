@@ -110,7 +110,7 @@ def _design_facts(res: "ATTgtResults") -> list[tuple[str, str]]:
         ("Anticipation periods", str(res.anticipation)),
         ("Sample", f"{res.n_units} units, {res.n_obs} observations, periods "
                    f"{period(res.periods.min())}-{period(res.periods.max())}"
-                   + ("" if res.balanced else " (unbalanced panel)")),
+                   + ("" if res.balanced and not res.n_units_dropped else f", panel: {_panel_text(res)}")),
         ("Treated units by group", f"{sizes}; never treated: {n_never}"),
     ]
     if res.bootstrap:
@@ -124,6 +124,20 @@ def _design_facts(res: "ATTgtResults") -> list[tuple[str, str]]:
         facts.append(("Simultaneous bands", f"{_level(res.alpha)}, sup-t critical value {res.critical_value:.4f}"))
     facts.append(("Pre-test of parallel trends", pretest_text(res)))
     return facts
+
+
+_PANEL_MODES = {
+    "balance": "balanced by dropping units not observed in every period (R did's default)",
+    "unbalanced": "unbalanced, every observation used (R did, allow_unbalanced_panel = TRUE)",
+    "pairwise": "unbalanced, each cell on the units observed in both of its periods",
+}
+
+
+def _panel_text(res: "ATTgtResults") -> str:
+    text = _PANEL_MODES.get(res.panel, res.panel)
+    if res.n_units_dropped:
+        text += f"; {res.n_units_dropped} units dropped"
+    return text
 
 
 def pretest_text(res: "ATTgtResults") -> str:
@@ -285,6 +299,7 @@ def att_gt_document(
     return {
         "n_units": int(res.n_units),
         "n_obs": int(res.n_obs),
+        "panel": res.panel,
         "att_gt": cells,
         "aggregate": aggregate,
         "aggregate_overall": overall,
@@ -295,6 +310,7 @@ def att_gt_document(
         "base_period": res.base_period,
         "anticipation": int(res.anticipation),
         "balanced": bool(res.balanced),
+        "n_units_dropped": int(res.n_units_dropped),
         "alpha": float(res.alpha),
         "se_type": "multiplier_bootstrap" if res.bootstrap else "analytic_influence_function",
         "clustered_by": "unit",
