@@ -27,6 +27,21 @@ from reports.notes import StudyNotes
 from reports.render import FORMATS, write_table
 
 
+_JSON_HELP = "also write the outcome as JSON to OUT; '-' writes the JSON to standard output instead of the text"
+
+
+def _emit_json(document: dict, out: str | None) -> bool:
+    """Write the JSON document when asked; True when it went to standard output (no text then)."""
+    if not out:
+        return False
+    text = json.dumps(document, indent=2)
+    if out == "-":
+        print(text)
+        return True
+    Path(out).write_text(text + "\n", encoding="utf-8")
+    return False
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` command and its subcommands to the ``cluster-impact`` CLI."""
     parser = subparsers.add_parser("report", help="publish and check disclosure-controlled outputs")
@@ -34,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     check = sub.add_parser("check", help="fail if a published file contains an enterprise number")
     check.add_argument("paths", nargs="+", type=Path, help="files or directories to scan")
+    check.add_argument("--json", metavar="OUT", default=None, help=_JSON_HELP)
     check.set_defaults(func=_check)
 
     audit = sub.add_parser("audit", help="fail if a suppressed cell can be recovered from the published tables")
@@ -50,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     main_table.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: " + ",".join(FORMATS))
     main_table.add_argument("--min-firms", type=int, default=DisclosureRules.min_firms)
     main_table.add_argument("--min-residual-df", type=int, default=DisclosureRules.min_residual_df)
+    main_table.add_argument("--json", metavar="OUT", default=None, help=_JSON_HELP)
     main_table.set_defaults(func=_main_table)
     parser.set_defaults(func=_usage(parser))
 
@@ -68,12 +85,15 @@ def _fail(message: str) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    paths = [str(p) for p in args.paths]
     try:
         for path in args.paths:
             assert_no_firm_identifiers(Path(path))
     except ReportError as exc:
+        _emit_json({"ok": False, "paths": paths, "error": str(exc)}, args.json)
         return _fail(str(exc))
-    print(f"ok: no firm identifiers in {len(args.paths)} path(s)")
+    if not _emit_json({"ok": True, "paths": paths, "error": None}, args.json):
+        print(f"ok: no firm identifiers in {len(args.paths)} path(s)")
     return 0
 
 
@@ -123,6 +143,7 @@ def _main_table(args: argparse.Namespace) -> int:
         written = write_table(table, args.out, formats=formats)
     except ReportError as exc:
         return _fail(str(exc))
-    for path in written:
-        print(path)
+    if not _emit_json({"written": [str(p) for p in written]}, args.json):
+        for path in written:
+            print(path)
     return 0
