@@ -23,7 +23,7 @@ from reports.tables import PublishedTable
 TFP_METHOD_NAMES = {
     "ols": "pooled OLS", "fe": "within (firm fixed effects)", "op": "Olley-Pakes (1996)",
     "lp": "Levinsohn-Petrin (2003)", "acf": "Ackerberg-Caves-Frazer (2015)",
-    "wrdg": "Wooldridge (2009)", "cost_share": "cost-share index",
+    "wrdg": "Wooldridge (2009), pooled IV", "wrdg_gmm": "Wooldridge (2009)", "cost_share": "cost-share index",
 }
 #: The main table's columns (1)-(6), by specification name of the tidy estimates.
 MAIN_COLUMNS = ("pooled_ols", "twfe", "twfe_industry_year", "cs_never", "matched_twfe", "twfe_cluster_tfp")
@@ -204,7 +204,7 @@ def elasticities_for_table(elasticities: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-TFP_SHORT_NAMES = {"ols": "OLS", "fe": "FE", "op": "OP", "lp": "LP", "acf": "ACF", "wrdg": "Wooldridge",
+TFP_SHORT_NAMES = {"ols": "OLS", "fe": "FE", "op": "OP", "lp": "LP", "acf": "ACF", "wrdg": "Wooldridge (IV)", "wrdg_gmm": "Wooldridge",
                    "cost_share": "Cost share", "labour_productivity": "Labour productivity"}
 
 

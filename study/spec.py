@@ -137,7 +137,7 @@ class ValidationSpec(_Strict):
 
 
 class TfpSpec(_Strict):
-    method: Literal["ols", "fe", "op", "lp", "acf", "wrdg"] = "acf"
+    method: Literal["ols", "fe", "op", "lp", "acf", "wrdg", "wrdg_gmm"] = "acf"
     grouping: Literal["nace2"] = "nace2"
     """Production functions by NACE 2-digit industry (the grouping by cluster
     classification is always estimated too, for column 6 of the main table)."""
@@ -147,8 +147,11 @@ class TfpSpec(_Strict):
     """ACF: add lagged capital as an instrument (over-identified GMM); with prodest's
     exactly identified moments the capital elasticity is poorly determined in small
     industries."""
-    robustness_methods: tuple[Literal["ols", "fe", "op", "lp", "acf", "wrdg", "cost_share"], ...] = (
-        "ols", "fe", "lp", "acf", "wrdg", "cost_share")
+    robustness_methods: tuple[Literal["ols", "fe", "op", "lp", "acf", "wrdg", "wrdg_gmm", "cost_share"], ...] = (
+        "ols", "fe", "lp", "acf", "wrdg_gmm", "cost_share")
+    """Estimators of the robustness grid (T2, T6), named as R prodest names them: ``wrdg`` is
+    prodestWRDG (pooled IV), ``wrdg_gmm`` prodestWRDG_GMM (two-step system GMM, the study's
+    Wooldridge column: pooled IV is biased on the simulated population)."""
 
 
 #: Most controls matched to one member. Beyond a few controls the variance gain is
