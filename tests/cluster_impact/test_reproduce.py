@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from cluster_impact.cli import main
-from cluster_impact.manifest import read_manifest
+from study.manifest import read_manifest
 from cluster_impact.reproduce import table_cell_changes
 from cluster_impact.runner import run_study
 from data_contracts import synthetic
