@@ -275,7 +275,7 @@ def truncated_normal_quantile(p: float, lo: np.ndarray, hi: np.ndarray) -> np.nd
     lo = np.asarray(lo, dtype=float)
     hi = np.asarray(hi, dtype=float)
     out = np.empty(np.broadcast(lo, hi).shape)
-    point = hi - lo <= 1e-12 * (1.0 + np.abs(lo))
+    point = np.isfinite(lo) & np.isfinite(hi) & (hi - lo <= 1e-12 * (1.0 + np.abs(lo)))
     out[point] = lo[point]
     rest = ~point
     out[rest] = truncnorm.ppf(p, lo[rest], hi[rest])

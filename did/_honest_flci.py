@@ -51,6 +51,8 @@ from did.errors import DiDEstimationError
 def folded_normal_quantile(t: float, alpha: float = 0.05) -> float:
     """``1 - alpha`` quantile of ``|N(t, 1)|``, exact (root of a monotone function)."""
     t = abs(float(t))
+    if not np.isfinite(t):
+        raise DiDEstimationError(f"folded-normal quantile of a non-finite mean ({t})")
     z1 = norm.ppf(1 - alpha)
     z2 = norm.ppf(1 - alpha / 2)
     if t == 0.0:
@@ -61,6 +63,8 @@ def folded_normal_quantile(t: float, alpha: float = 0.05) -> float:
         return (alpha - norm.sf(c - t)) - norm.cdf(-c - t)
 
     # P(|N(t,1)| <= t + z1) <= 1 - alpha <= P(|N(t,1)| <= t + z2)
+    if excess(t + z1) >= 0.0:  # the lower tail is below rounding: the quantile is t + z1
+        return float(t + z1)
     return float(brentq(excess, t + z1, t + z2, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
 
 

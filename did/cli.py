@@ -1,4 +1,4 @@
-"""``cluster-impact did ...`` subcommands: ``att-gt`` and ``twfe``.
+"""``cluster-impact did ...`` subcommands: ``att-gt``, ``twfe`` and ``sensitivity``.
 
 Output layouts are fixed by issue #5 (auditors' scripts parse them); NaN becomes null.
 """
@@ -167,7 +167,7 @@ def _nonnegative_int(text: str) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``did att-gt`` and ``did twfe`` to the ``cluster-impact`` CLI."""
+    """Add ``did att-gt``, ``did twfe`` and ``did sensitivity`` to the ``cluster-impact`` CLI."""
     did_parser = subparsers.add_parser(
         "did", help="difference-in-differences estimators (Callaway-Sant'Anna, TWFE)"
     )
@@ -194,3 +194,96 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--absorb", action="append", metavar="COL[:COL]",
                    help="extra absorbed effect; A:B for the interaction (repeatable)")
     p.set_defaults(func=handle_twfe)
+
+    _register_sensitivity(did_sub)
+
+
+# --------------------------------------------------------------------------- did sensitivity
+# Self-contained: Rambachan-Roth sensitivity of the Callaway-Sant'Anna event study
+# (issue #11 item 5). Prints a readable table; --json writes
+# {"original": {"lb", "ub"}, "robust": [{"m", "lb", "ub", "method"}], "breakdown": m}.
+
+
+def _parse_grid(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or any(not math.isfinite(v) or v < 0 for v in values):
+        raise _CLIError(f"--grid must be comma-separated numbers >= 0 (e.g. 0,0.5,1), got {text!r}")
+    return values
+
+
+def _sensitivity_run(args: argparse.Namespace):
+    from did.sensitivity import honest_did
+
+    grid = _parse_grid(args.grid)
+    data = _read_table(args.data)
+    covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else None
+    res = att_gt(
+        data, y=args.y, id=args.id, time=args.time, group=args.group,
+        control_group=args.control, method=args.method, covariates=covariates,
+        base_period="universal", weights=args.weights,
+    )
+    restriction = args.type.replace("-", "_")
+    extra = {"method": args.rm_method, "grid_points": args.grid_points} if restriction == "relative_magnitudes" else {}
+    return honest_did(res, restriction=restriction, grid=grid, target=args.target,
+                      min_e=args.min_e, max_e=args.max_e, **extra)
+
+
+def handle_sensitivity(args: argparse.Namespace) -> int:
+    """``did sensitivity``: HonestDiD robust confidence sets for the CS event study."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = _sensitivity_run(args)
+        except (DiDError, _CLIError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    for w in caught:
+        print(f"warning: {str(w.message).splitlines()[0]}", file=sys.stderr)
+    sys.stdout.write(result.summary() + "\n")
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(result.to_dict(), indent=1) + "\n")
+        except OSError as exc:
+            print(f"error: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _register_sensitivity(did_sub: argparse._SubParsersAction) -> None:
+    p = did_sub.add_parser(
+        "sensitivity",
+        help="sensitivity of the CS event study to violations of parallel trends (HonestDiD)",
+        description="Rambachan-Roth (2023) robust confidence sets for the Callaway-Sant'Anna event "
+        "study (universal base period): relative magnitudes (C-LF or conditional test inversion) "
+        "or smoothness (FLCI), with the breakdown value.",
+    )
+    _common(p)
+    p._option_string_actions["--json"].help = "also write the results as JSON here"
+    p.add_argument("--group", required=True, metavar="COL", help="first treated period, 0 = never")
+    p.add_argument("--control", choices=["never", "notyet"], default="never")
+    p.add_argument("--method", choices=["dr", "ipw", "reg"], default="dr")
+    p.add_argument("--covariates", metavar="A,B", help="comma-separated covariate columns")
+    p.add_argument("--type", required=True, choices=["relative-magnitudes", "smoothness"],
+                   help="bounds on the post-period violations: Mbar (relative) or M (smoothness)")
+    p.add_argument("--grid", required=True, metavar="M1,M2,...", help="values of Mbar or M, e.g. 0,0.5,1")
+    p.add_argument("--target", choices=["first", "average"], default="first",
+                   help="first post-period effect (e = 0) or the average of the post-periods")
+    p.add_argument("--rm-method", dest="rm_method", choices=["C-LF", "Conditional"], default="C-LF",
+                   help="relative magnitudes: hybrid (default, as HonestDiD) or conditional test")
+    p.add_argument("--grid-points", dest="grid_points", type=_positive_grid, default=100, metavar="N",
+                   help="relative magnitudes: points of the test-inversion grid (default 100)")
+    p.add_argument("--min-e", dest="min_e", type=float, default=-math.inf, metavar="E",
+                   help="first event time of the event study (default: all)")
+    p.add_argument("--max-e", dest="max_e", type=float, default=math.inf, metavar="E",
+                   help="last event time of the event study (default: all)")
+    p.set_defaults(func=handle_sensitivity)
+
+
+def _positive_grid(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    return value
