@@ -2,24 +2,24 @@
 
 Andrews, Roth and Pakes (2023), "Inference for Linear Conditional Moment Inequalities",
 Review of Economic Studies 90(6), 2763-2791 ("ARP"), as used by Rambachan and Roth
-(2023, Section 3.2 and Appendix B) for the relative-magnitude restrictions.
+(2023, Section 3) for the relative-magnitude restrictions.
 
 The null is ``E[y] - X tau <= 0`` for some nuisance ``tau``. The statistic is the value
-of the linear program (ARP eq. 14)
+of the linear program
 
     eta(y) = min_{eta, tau} eta   s.t.   y - X tau <= eta * sd,
 
 whose dual is ``max_{g in P} g'y`` over the polytope ``P = {g >= 0, g'sd = 1, X'g = 0}``.
 Everything the tests need is this support function of ``P`` and a maximising vertex:
 
-* the conditional test (ARP Section 4, dual form of Proposition 4 / Lemma 9): with
+* the conditional test (ARP, in its dual form, which covers degenerate LPs): with
   ``g`` the optimal vertex, ``sigma_B^2 = g' Sigma g``, ``b = Sigma g / sigma_B^2`` and
   ``s = y - b eta``, the statistic is truncated normal on ``[V_lo, V_up]``, the
   interval of ``c`` on which ``max_{g' in P} g''(s + b c) = c`` (where ``g`` stays
   optimal). That function of ``c`` is convex and piecewise linear, so its end points
   are found exactly by Newton steps along its linear pieces (each step lands on the
   intersection of the current piece with the identity line; finitely many pieces);
-* the least-favourable hybrid (ARP Section 5.2): reject when ``eta`` exceeds the
+* the least-favourable hybrid (ARP's hybrid test): reject when ``eta`` exceeds the
   ``1 - kappa`` quantile of ``eta(xi)``, ``xi ~ N(0, Sigma)``; otherwise run the
   conditional test at size ``(alpha - kappa) / (1 - kappa)`` with ``V_up`` capped at
   that quantile.

@@ -1,9 +1,9 @@
 """Fixed-length confidence intervals (FLCI) under smoothness restrictions Delta^SD(M).
 
-Rambachan and Roth (2023), Section 4.1 (and Armstrong and Kolesar 2018, 2020): the
+Rambachan and Roth (2023), Section 3 (after Armstrong and Kolesar 2018, 2020): the
 interval is ``v'betahat +- chi``, ``v = (v_pre, l)``, with half length
 
-    chi(v) = sigma_v * cv_alpha(bias_M(v) / sigma_v),       (RR eq. 14-15)
+    chi(v) = sigma_v * cv_alpha(bias_M(v) / sigma_v),
 
 where ``sigma_v^2 = v' Sigma v``, ``bias_M(v)`` is the worst-case bias of ``v'betahat``
 for ``theta = l'tau_post`` over ``delta in Delta^SD(M)`` and ``cv_alpha(t)`` is the
@@ -198,7 +198,7 @@ def _face_newton(prob: FLCIProblem, z: np.ndarray, m: float, alpha: float,
 def optimal_flci(sigma: np.ndarray, betahat: np.ndarray, num_pre: int, num_post: int,
                  l_vec: np.ndarray, m: float, alpha: float = 0.05,
                  problem: FLCIProblem | None = None) -> FLCIResult:
-    """The FLCI with the shortest half length over affine estimators (RR Section 4.1)."""
+    """The FLCI with the shortest half length over affine estimators."""
     prob = problem if problem is not None else FLCIProblem.build(sigma, num_pre, num_post, l_vec)
     n = prob.q.shape[0]
     z = prob.min_variance_z()

@@ -9,21 +9,21 @@ before the reference period, ``T`` post-periods from it on) estimate
 post-period effect (``l = e_1``) or the average of the post-periods (``l = 1/T``).
 Parallel trends says ``delta_post = 0``; RR bound ``delta`` instead by a set ``Delta``
 informed by the pre-trends ``delta_pre`` and report confidence sets for ``theta`` that
-are uniformly valid over ``delta in Delta`` (RR Section 2, eq. 5):
+are uniformly valid over ``delta in Delta`` (RR Section 2):
 
-* relative magnitudes ``Delta^RM(Mbar)`` (RR Section 2.4.2): no post-period change
+* relative magnitudes ``Delta^RM(Mbar)`` (RR Section 2): no post-period change
   ``|delta_{t+1} - delta_t|`` exceeds ``Mbar`` times the largest pre-period one. The set is
   a union over the location ``s`` and sign of the largest pre-period change of
   polyhedra ``{A delta <= 0}``; the confidence set is the union of the ARP conditional
   (``method="Conditional"``) or conditional least-favourable hybrid (``"C-LF"``, the
-  default) test inversions over those pieces (RR Section 3.2, Appendix B; Andrews,
+  default) test inversions over those pieces (RR Section 3; Andrews,
   Roth and Pakes 2023), computed on the grid HonestDiD uses,
   ``linspace(-20 sd_theta, 20 sd_theta, grid_points)``, ``sd_theta^2 = l' Sigma_post l``,
   centred at 0. Bounds are the smallest and largest accepted grid points, so they are
   exact to one grid step;
-* smoothness ``Delta^SD(M)`` (RR Section 2.4.1, eq. 6): second differences of
+* smoothness ``Delta^SD(M)`` (RR Section 2): second differences of
   ``delta`` bounded by ``M`` (``M = 0``: linear trends). The confidence interval is the
-  optimal fixed-length CI (FLCI, RR Section 4.1, eq. 14-15); see
+  optimal fixed-length CI (FLCI, RR Section 3; Armstrong and Kolesar 2018); see
   :mod:`did._honest_flci`.
 
 The *breakdown value* reported here is, as in the reference results, the smallest
@@ -323,6 +323,7 @@ class SensitivityResults:
                   "average": f"average of the {self.num_post_periods} post-period effects"}.get(
             self.target, f"l'tau_post, l = {np.array2string(self.l_vec, precision=4)}")
         table = self.robust[["m", "lb", "ub", "method"]].rename(columns={"m": self.parameter})
+        table[self.parameter] = table[self.parameter].map(lambda v: f"{v:g}")
         lines = [
             f"Sensitivity to violations of parallel trends (Rambachan & Roth 2023): {name}",
             f"target: {target}; {self.num_pre_periods} pre-periods, {self.num_post_periods} post-periods",
@@ -407,6 +408,9 @@ def _rm_accept(b, s, k, t, lv, mbar, grid, method, alpha, lf_draws, seed) -> np.
     accept = np.zeros(grid.shape[0], dtype=bool)
     for s_loc in range(-(k - 1), 1):
         for positive in (True, False):
+            todo = np.flatnonzero(~accept)  # the union needs one acceptance per point
+            if todo.size == 0:
+                return accept
             a = _rm_moments(k, t, mbar, s_loc, positive)
             y0 = a @ b
             sig_y = a @ s @ a.T
@@ -416,9 +420,6 @@ def _rm_accept(b, s, k, t, lv, mbar, grid, method, alpha, lf_draws, seed) -> np.
             if method == "C-LF":
                 draws = rmvnorm_r(lf_draws, sig_y, seed)
                 cv = least_favorable_cv(poly, draws, kappa)
-            todo = np.flatnonzero(~accept)  # the union needs one acceptance per point
-            if todo.size == 0:
-                return accept
             y = y0[None, :] - grid[todo, None] * (a[:, k:] @ u)[None, :]
             rej = conditional_test(poly, y, sig_y, alpha, lf_cv=cv, kappa=kappa)
             accept[todo[~rej]] = True
@@ -431,7 +432,7 @@ def relative_magnitudes(
     grid_points: int = 100, grid_bounds: tuple[float, float] | None = None,
     lf_draws: int = 1000, seed: int = 0,
 ) -> SensitivityResults:
-    """Robust confidence sets under relative-magnitude bounds ``Delta^RM(Mbar)`` (RR Section 2.4.2).
+    """Robust confidence sets under relative-magnitude bounds ``Delta^RM(Mbar)`` (Rambachan-Roth).
 
     HonestDiD's ``createSensitivityResults_relativeMagnitudes``.
 
@@ -513,7 +514,7 @@ def smoothness(
     """Optimal fixed-length confidence intervals under smoothness bounds ``Delta^SD(M)``.
 
     HonestDiD's ``createSensitivityResults`` with its default method, FLCI (RR Section
-    4.1, eq. 14-15): the interval ``v'betahat -+ sigma_v cv_alpha(bias_M(v) / sigma_v)``
+    3): the interval ``v'betahat -+ sigma_v cv_alpha(bias_M(v) / sigma_v)``
     of the affine estimator with the shortest such interval. See :mod:`did._honest_flci`
     for the formulation and solver (scipy SLSQP plus an exact Newton polish; exact
     folded-normal quantile).
