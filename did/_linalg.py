@@ -16,17 +16,30 @@ _LOGIT_TOL = 1e-13
 _LOGIT_MAXITER = 100
 
 
-def weighted_logit(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
+def weighted_logit(
+    x: np.ndarray, d: np.ndarray, w: np.ndarray, start: np.ndarray | None = None
+) -> np.ndarray:
     """Fitted probabilities of a weighted logit of ``d`` on ``x`` (no added intercept).
 
     Maximum likelihood by Newton-Raphson (IRLS), as ``fastglm(..., family=binomial())``
     in DRDID. With a single constant column the MLE is the weighted share, returned in
-    closed form.
+    closed form. ``start`` (coefficients of a similar sample, e.g. the previous cell)
+    only saves iterations: the tolerance makes the optimum independent of it.
+    """
+    return weighted_logit_fit(x, d, w, start)[0]
+
+
+def weighted_logit_fit(
+    x: np.ndarray, d: np.ndarray, w: np.ndarray, start: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`weighted_logit` returning ``(probabilities, coefficients)``.
+
+    The coefficients are None for the closed-form constant-only case.
     """
     if x.shape[1] == 1 and np.all(x[:, 0] == x[0, 0]):
         # einsum, not np.dot: a multithreaded BLAS dot is slow on a busy machine
-        return np.full(d.shape[0], np.einsum("i,i->", w, d) / w.sum())
-    beta = np.zeros(x.shape[1])
+        return np.full(d.shape[0], np.einsum("i,i->", w, d) / w.sum()), None
+    beta = np.zeros(x.shape[1]) if start is None else np.array(start, dtype=float)
     for _ in range(_LOGIT_MAXITER):
         eta = np.einsum("ij,j->i", x, beta)
         p = 1.0 / (1.0 + np.exp(-eta))
@@ -43,4 +56,4 @@ def weighted_logit(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> np.ndarray:
         if np.max(np.abs(step)) < _LOGIT_TOL * (1.0 + np.max(np.abs(beta))):
             break
     eta = np.einsum("ij,j->i", x, beta)
-    return 1.0 / (1.0 + np.exp(-eta))
+    return 1.0 / (1.0 + np.exp(-eta)), beta

@@ -11,7 +11,10 @@ influence-function standard errors and the multiplier bootstrap.
 The numbers reproduce R ``did`` 2.3.0 ``att_gt(panel = TRUE)`` with ``DRDID`` 1.2.3:
 same cell definitions (varying or universal base period, anticipation), same 2x2
 estimators, same ``n / n_cell`` rescaling of the influence function, same analytic
-variance ``Psi'Psi / n^2`` and same Wald pre-test.
+variance ``Psi'Psi / n^2`` and same Wald pre-test. On an unbalanced panel, R's two
+behaviours are ``panel="balance"`` (its default: units missing any period are dropped)
+and ``panel="unbalanced"`` (``allow_unbalanced_panel = TRUE``); ``panel="pairwise"``
+runs each cell's panel 2x2 estimator on the units observed in both of its periods.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from did.errors import DiDEstimationError, DiDInputError
 from did.panel import WidePanel, to_wide
 from did.two_by_two import PANEL_ESTIMATORS
 from did.two_by_two_rc import RC_ESTIMATORS
-from did._linalg import weighted_logit
+from did._linalg import weighted_logit_fit
 
 _DEGENERATE = np.sqrt(np.finfo(float).eps) * 10.0
 _CONTROL_ALIASES = {
@@ -40,6 +43,7 @@ _CONTROL_ALIASES = {
     "notyet": "notyet",
     "notyettreated": "notyet",
 }
+PANEL_MODES = ("balance", "unbalanced", "pairwise")
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,14 @@ class ATTgtResults:
         covariance is singular).
     critical_value : float
         1.96 for pointwise intervals, or the bootstrap sup-t value for uniform bands.
+    panel : str
+        How an unbalanced panel was handled: "balance", "unbalanced" or "pairwise".
+    n_units_dropped : int
+        Units dropped to balance the panel (``panel="balance"``; 0 otherwise).
+    cell_units : ndarray (n_cells,)
+        Units entering each cell's 2x2 comparison (treated and comparison units; for
+        ``panel="unbalanced"`` units observed in at least one of the two periods),
+        in the row order of ``att_gt``.
     """
 
     att_gt: pd.DataFrame
@@ -93,6 +105,9 @@ class ATTgtResults:
     bootstrap: int
     seed: int
     alpha: float
+    panel: str = "unbalanced"
+    n_units_dropped: int = 0
+    cell_units: np.ndarray = field(default=None, repr=False)
 
     @cached_property
     def vcov(self) -> np.ndarray:
@@ -143,7 +158,9 @@ class ATTgtResults:
             f"method: {self.method}, control group: {self.control_group}, base period: "
             f"{self.base_period}, anticipation: {self.anticipation}",
             f"units: {self.n_units}, observations: {self.n_obs}"
-            + ("" if self.balanced else " (unbalanced panel)"),
+            + ("" if self.balanced else f" (unbalanced panel, {self.panel})")
+            + (f" ({self.n_units_dropped} units dropped to balance the panel)"
+               if self.n_units_dropped else ""),
             f"standard errors: {'multiplier bootstrap, ' + str(self.bootstrap) + ' draws' if self.bootstrap else 'analytic (influence function), clustered by unit'}",
             "",
             self.att_gt.to_string(index=False, float_format=lambda v: f"{v:.6f}"),
@@ -296,8 +313,9 @@ def _cell_plan(
 
 def _pooled_cell(
     panel: WidePanel, unit_group: np.ndarray, cell: dict, control: str, method: str
-) -> tuple[float, np.ndarray]:
-    """ATT(g,t) and unit-level influence function of one cell of an unbalanced panel."""
+) -> tuple[float, np.ndarray, int]:
+    """ATT(g,t), unit-level influence function and number of units of one cell of an
+    unbalanced panel (R ``allow_unbalanced_panel = TRUE``)."""
     g, c, base = cell["group"], cell["c"], cell["base"]
     n = panel.n_units
     is_g = unit_group == g
@@ -305,6 +323,7 @@ def _pooled_cell(
     in_post = idx[panel.observed[idx, c]]
     in_pre = idx[panel.observed[idx, base]]
     units = np.concatenate([in_post, in_pre])
+    n_cell_units = len(np.union1d(in_post, in_pre))
     post = np.concatenate([np.ones(len(in_post)), np.zeros(len(in_pre))])
     d = is_g[units].astype(float)
     y = np.concatenate([panel.y[in_post, c], panel.y[in_pre, base]])
@@ -325,26 +344,32 @@ def _pooled_cell(
             f"group {g:g}, period {cell['time']:g}: no {' / '.join(empty)} observed; ATT(g,t) set to NaN",
             stacklevel=3,
         )
-        return np.nan, np.full(n, np.nan)
+        return np.nan, np.full(n, np.nan), n_cell_units
     try:
         fit = RC_ESTIMATORS[method](y, post, d, x, panel.weights[units])
     except DiDEstimationError as exc:
         raise DiDEstimationError(f"cell group {g:g}, period {cell['time']:g}: {exc}") from exc
     att = float(fit.att[0])
     if not np.isfinite(att):
-        return np.nan, np.zeros(n)
+        return np.nan, np.zeros(n), n_cell_units
     # R: rescale by n / (observations in the cell), then sum over each unit's rows
     psi = np.bincount(units, weights=fit.influence[:, 0] * (n / len(units)), minlength=n)
-    return att, psi
+    return att, psi, n_cell_units
 
 
 def _propensity(
-    x: np.ndarray, d: np.ndarray, w: np.ndarray, uniform_w: bool
-) -> tuple[np.ndarray, bool]:
-    """Weighted logit scores, and R did's overlap pre-check (unweighted scores < 0.999)."""
-    ps = weighted_logit(x, d, w / w.mean())
-    check = ps if uniform_w else weighted_logit(x, d, np.ones_like(w))
-    return ps, bool(check.max() < 0.999)
+    x: np.ndarray, d: np.ndarray, w: np.ndarray, uniform_w: bool, start: np.ndarray | None = None
+) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """Weighted logit scores, R did's overlap pre-check (unweighted scores < 0.999) and
+    the logit coefficients (a warm start for the next cell of the same cohort)."""
+    try:
+        ps, beta = weighted_logit_fit(x, d, w / w.mean(), start)
+    except DiDEstimationError:
+        if start is None:
+            raise
+        ps, beta = weighted_logit_fit(x, d, w / w.mean())
+    check = ps if uniform_w else weighted_logit_fit(x, d, np.ones_like(w), beta)[0]
+    return ps, bool(check.max() < 0.999), beta
 
 
 def _control_regression_ok(x: np.ndarray, d: np.ndarray, method: str) -> bool:
@@ -356,6 +381,152 @@ def _control_regression_ok(x: np.ndarray, d: np.ndarray, method: str) -> bool:
         return False
     xtx = xc.T @ xc
     return bool(1.0 / np.linalg.cond(xtx, 1) >= np.finfo(float).eps)
+
+
+def _keep_units(panel: WidePanel, keep: np.ndarray) -> WidePanel:
+    return WidePanel(
+        unit_ids=panel.unit_ids[keep],
+        periods=panel.periods,
+        y=panel.y[keep],
+        observed=panel.observed[keep],
+        covariates=panel.covariates[:, keep],
+        covariate_names=panel.covariate_names,
+        group=panel.group[keep],
+        weights=panel.weights[keep],
+        n_obs=int(panel.observed[keep].sum()),
+    )
+
+
+def _balance(
+    panel: WidePanel, unit_group: np.ndarray, glist: np.ndarray
+) -> tuple[WidePanel, np.ndarray, np.ndarray, int]:
+    """Keep the units observed in every period, as R ``BMisc::makeBalancedPanel``."""
+    complete = panel.observed.all(axis=1)
+    n_dropped = int((~complete).sum())
+    if n_dropped == 0:
+        return panel, unit_group, glist, 0
+    if not complete.any():
+        raise DiDInputError(
+            "panel='balance': no unit is observed in every period; use panel='pairwise' or "
+            "panel='unbalanced'"
+        )
+    treated = unit_group > 0
+    warnings.warn(
+        f"panel='balance': dropped {n_dropped} of {panel.n_units} units not observed in every "
+        f"period ({int((treated & ~complete).sum())} of {int(treated.sum())} treated units)",
+        stacklevel=3,
+    )
+    panel = _keep_units(panel, complete)
+    unit_group = unit_group[complete]
+    # R keeps a cohort all of whose units were dropped in its list of groups and then
+    # fails on it; a cohort without units has no ATT(g,t), so it is left out here.
+    gone = glist[~np.isin(glist, unit_group)]
+    if len(gone):
+        warnings.warn(
+            "panel='balance': no unit of group(s) "
+            f"{', '.join(format(g, 'g') for g in gone)} is observed in every period; "
+            "they are left out",
+            stacklevel=3,
+        )
+        glist = glist[np.isin(glist, unit_group)]
+        if len(glist) == 0:
+            raise DiDInputError("panel='balance': no treated unit is observed in every period")
+    return panel, unit_group, glist, n_dropped
+
+
+def _same_sample_cells(
+    panel: WidePanel, idx: np.ndarray, cells: list[dict], members: list[int]
+) -> list[tuple[np.ndarray, list[int]]]:
+    """Split a batch of cells by the units observed in both periods of each cell.
+
+    Cells with the same observed units share the propensity score and the regression
+    design; on a balanced panel the whole batch is one sample.
+    """
+    if panel.balanced:
+        return [(idx, members)]
+    obs = panel.observed[idx]
+    samples: dict[bytes, tuple[np.ndarray, list[int]]] = {}
+    for k in members:
+        mask = obs[:, cells[k]["c"]] & obs[:, cells[k]["base"]]
+        key = np.packbits(mask).tobytes()
+        if key not in samples:
+            samples[key] = (idx[mask], [])
+        samples[key][1].append(k)
+    return list(samples.values())
+
+
+def _panel_cells(
+    panel: WidePanel,
+    unit_group: np.ndarray,
+    cells: list[dict],
+    members: list[int],
+    idx: np.ndarray,
+    x_period: int,
+    method: str,
+    uniform_w: bool,
+    att: np.ndarray,
+    influence: np.ndarray,
+    start: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Fill ``att`` and ``influence`` for cells estimated on the same units ``idx``.
+
+    The panel 2x2 estimator runs on the ``n_cell`` units of ``idx`` (treated and
+    comparison units with both periods observed); its influence function is scattered
+    into the ``n``-unit matrix, times ``n / n_cell`` (R ``did``), with zeros for the
+    units outside the cell. ``start`` warm-starts the propensity-score logit; the fitted
+    coefficients are returned for the next call.
+    """
+    g = cells[members[0]]["group"]
+    n = panel.n_units
+    when = ", ".join(format(cells[k]["time"], "g") for k in members)
+    d = (unit_group[idx] == g).astype(float)
+    n_treated = int(d.sum())
+    if n_treated == 0 or n_treated == len(idx):
+        missing = "treated" if n_treated == 0 else "comparison"
+        warnings.warn(
+            f"no {missing} units of group {g:g} observed in both periods of the cell(s) "
+            f"in period(s) {when}; ATT(g,t) set to NaN",
+            stacklevel=3,
+        )
+        att[members] = np.nan
+        influence[:, members] = np.nan
+        return start
+    x = _design(panel, x_period, idx)
+    w_cell = panel.weights[idx]
+    ps, usable, beta = None, True, start
+    if method in ("dr", "ipw"):
+        ps, usable, beta = _propensity(x, d, w_cell, uniform_w, start)
+        if not usable:
+            warnings.warn(
+                f"overlap condition violated for group {g:g} in periods {when}; ATT(g,t) "
+                "set to NaN",
+                stacklevel=3,
+            )
+    if usable and not _control_regression_ok(x, d, method):
+        usable = False
+        warnings.warn(
+            f"not enough control units for group {g:g} in periods {when} to run the "
+            "outcome regression; ATT(g,t) set to NaN",
+            stacklevel=3,
+        )
+    if not usable:
+        att[members] = np.nan
+        influence[:, members] = np.nan
+        return beta
+    current = [cells[k]["c"] for k in members]
+    base = [cells[k]["base"] for k in members]
+    dy = panel.y[np.ix_(idx, current)] - panel.y[np.ix_(idx, base)]
+    try:
+        fit = PANEL_ESTIMATORS[method](dy, d, x, w_cell, ps=ps)
+    except DiDEstimationError as exc:
+        raise DiDEstimationError(f"group {g:g}, period(s) {when}: {exc}") from exc
+    att[members] = fit.att
+    # R did rescales by n / n_cell because the cell uses only its own units; the
+    # aggregations then average the columns over all n units.
+    scale = n / len(idx)
+    for j, k in enumerate(members):
+        influence[idx, k] = fit.influence[:, j] * scale
+    return beta
 
 
 def att_gt(
@@ -371,6 +542,7 @@ def att_gt(
     base_period: Literal["varying", "universal"] = "varying",
     anticipation: int = 0,
     weights: str | None = None,
+    panel: Literal["balance", "unbalanced", "pairwise"] = "unbalanced",
     bootstrap: int = 0,
     seed: int = 0,
     alpha: float = 0.05,
@@ -402,6 +574,9 @@ def att_gt(
         Number of periods before ``group`` in which units may already react.
     weights : str, optional
         Unit sampling weights (constant within a unit).
+    panel : {"balance", "unbalanced", "pairwise"}
+        What to do when units are missing in some periods (firms entering or leaving);
+        on a balanced panel all three give the same numbers. See Notes.
     bootstrap : int
         Multiplier-bootstrap draws (0 = analytic standard errors). With draws, the
         reported SEs are bootstrap SEs and intervals are uniform (sup-t) bands.
@@ -417,14 +592,41 @@ def att_gt(
     Notes
     -----
     A balanced panel (every unit in every period) uses the panel 2x2 estimators, as
-    R ``did`` with ``panel = TRUE``. An unbalanced panel (firms entering and exiting)
-    is never balanced by dropping units: as R ``did`` with ``panel = TRUE,
-    allow_unbalanced_panel = TRUE``, each cell uses all observations of its two
-    periods with the repeated-cross-section estimators (Sant'Anna-Zhao 2020, eq. 3.4
-    and companions), and the influence function is summed over each unit's
-    observations, so standard errors stay clustered by unit. Covariates then enter
-    with their value in each observation's own period. Missing outcome values are
-    refused: drop those rows explicitly.
+    R ``did`` with ``panel = TRUE``. On an unbalanced panel:
+
+    ``"balance"``
+        R ``did``'s default (``panel = TRUE``): units not observed in every period are
+        dropped (with a warning) and the balanced sub-panel is estimated. The estimand
+        is then the ATT of the always-observed units; with much entry and exit most
+        treated units can be lost.
+    ``"unbalanced"`` (default, the behaviour of earlier versions)
+        R ``did`` with ``allow_unbalanced_panel = TRUE``: each cell uses all
+        observations of its two periods with the repeated-cross-section estimators
+        (Sant'Anna-Zhao 2020, eq. 3.4 and companions), and the influence function is
+        summed over each unit's observations, so standard errors stay clustered by
+        unit. Covariates enter with their value in each observation's own period. The
+        comparison of means across periods is then between partly different units,
+        which is consistent only if the units present in each period are comparable
+        (entry and exit unrelated to outcome levels given covariates).
+    ``"pairwise"``
+        Each ATT(g,t) is the panel 2x2 estimator (R ``DRDID::drdid_panel``,
+        ``std_ipw_did_panel`` or ``reg_did_panel``) on the units of group g and of the
+        comparison group (chosen as usual: never treated, or not yet treated by
+        ``max(t, base) + anticipation``) that are observed both in t and in the cell's
+        base period; covariates are taken in the earlier of the two periods. It
+        identifies ATT(g,t) for the treated units observed in both periods under
+        parallel trends (conditional on covariates) among the units observed in both
+        periods, e.g. when entry and exit are unrelated to outcome trends; unlike
+        ``"unbalanced"`` it differences each unit's own outcomes, so permanent level
+        differences between entering, exiting and staying units cancel. Inference is
+        at the unit level: a cell estimated on n_gt of the panel's N units has
+        influence function psi_i * N / n_gt for its units and 0 for the others, so its
+        analytic variance sum(psi^2) / n_gt^2 is the cell estimator's own, and the
+        aggregations (with group shares over all N units), their standard errors, the
+        pre-test and the multiplier bootstrap combine the cells' unit-level influence
+        functions, which keeps the covariance of cells that share units.
+
+    Missing outcome values are refused: drop those rows explicitly.
     """
     control = _CONTROL_ALIASES.get(control_group)
     if control is None:
@@ -433,29 +635,37 @@ def att_gt(
         raise DiDInputError(f"method must be 'dr', 'ipw' or 'reg', got {method!r}")
     if base_period not in ("varying", "universal"):
         raise DiDInputError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
+    if panel not in PANEL_MODES:
+        raise DiDInputError(
+            f"panel must be 'balance', 'unbalanced' or 'pairwise', got {panel!r}"
+        )
     if int(anticipation) != anticipation or anticipation < 0:
         raise DiDInputError(f"anticipation must be a non-negative integer, got {anticipation!r}")
     if bootstrap < 0:
         raise DiDInputError(f"bootstrap must be a non-negative number of draws, got {bootstrap!r}")
     covariates = tuple(covariates or ())
 
-    panel = to_wide(data, y=y, id=id, time=time, group=group, covariates=covariates, weights=weights)
-    unit_group, glist, periods, panel = _prepare_groups(panel, control, anticipation, group)
-    n = panel.n_units
+    wide = to_wide(data, y=y, id=id, time=time, group=group, covariates=covariates, weights=weights)
+    unit_group, glist, periods, wide = _prepare_groups(wide, control, anticipation, group)
+    n_dropped = 0
+    if panel == "balance":
+        # After the period cut of _prepare_groups, as R balances after it.
+        wide, unit_group, glist, n_dropped = _balance(wide, unit_group, glist)
+    n = wide.n_units
     n_never = int((unit_group == 0).sum())
     if control == "never" and n_never < len(covariates) + 5:
         raise DiDInputError(
             f"never-treated group is too small ({n_never} units); use control_group='notyet'"
         )
-    balanced = panel.balanced
-    uniform_w = bool(np.all(panel.weights == panel.weights[0]))
+    balanced = wide.balanced
+    uniform_w = bool(np.all(wide.weights == wide.weights[0]))
     universal = base_period == "universal"
-    time_invariant_x = _covariates_time_invariant(panel)
-    estimator = PANEL_ESTIMATORS[method]
+    time_invariant_x = _covariates_time_invariant(wide)
 
     cells = _cell_plan(periods, glist, control, universal, anticipation, time_invariant_x)
     n_cells = len(cells)
     att = np.zeros(n_cells)
+    cell_units = np.zeros(n_cells, dtype=np.int64)
     # Dense (units x cells) influence matrix, column-major so that filling a cell and
     # selecting cells for an aggregate touch contiguous memory.
     influence = np.zeros((n, n_cells), order="F")
@@ -464,55 +674,26 @@ def att_gt(
         if cell["reference"]:
             continue  # universal base period: ATT(g, g-1-anticipation) := 0
         batches.setdefault(cell["batch"], []).append(k)
-    if not balanced:
+    if not balanced and panel == "unbalanced":
         # R did, allow_unbalanced_panel = TRUE: every cell from the pooled observations
         # of its two periods, influence functions summed by unit.
         for k in (k for members in batches.values() for k in members):
-            att[k], influence[:, k] = _pooled_cell(panel, unit_group, cells[k], control, method)
+            att[k], influence[:, k], cell_units[k] = _pooled_cell(
+                wide, unit_group, cells[k], control, method
+            )
         batches = {}
     for key, members in batches.items():
         g, threshold, x_period = key
-        first = cells[members[0]]
         is_g = unit_group == g
-        is_c = _control_mask(unit_group, g, control, threshold)
-        idx = np.flatnonzero(is_g | is_c)
-        d = is_g[idx].astype(float)
-        x = _design(panel, first["x_period"] if x_period is None else x_period, idx)
-        w_cell = panel.weights[idx]
-        when = ", ".join(format(cells[k]["time"], "g") for k in members)
-        ps, usable = None, True
-        if method in ("dr", "ipw"):
-            ps, usable = _propensity(x, d, w_cell, uniform_w)
-            if not usable:
-                warnings.warn(
-                    f"overlap condition violated for group {g:g} in periods "
-                    f"{when}; ATT(g,t) set to NaN",
-                    stacklevel=2,
-                )
-        if usable and not _control_regression_ok(x, d, method):
-            usable = False
-            warnings.warn(
-                f"not enough control units for group {g:g} in periods "
-                f"{when} to run the outcome "
-                "regression; ATT(g,t) set to NaN",
-                stacklevel=2,
+        idx = np.flatnonzero(is_g | _control_mask(unit_group, g, control, threshold))
+        start = None  # the cells of one cohort have similar samples: warm-start the logit
+        for sub, sub_members in _same_sample_cells(wide, idx, cells, members):
+            cell_units[sub_members] = len(sub)
+            start = _panel_cells(
+                wide, unit_group, cells, sub_members, sub,
+                cells[sub_members[0]]["x_period"] if x_period is None else x_period,
+                method, uniform_w, att, influence, start,
             )
-        if not usable:
-            att[members] = np.nan
-            influence[:, members] = np.nan
-            continue
-        current = [cells[k]["c"] for k in members]
-        base = [cells[k]["base"] for k in members]
-        dy = panel.y[np.ix_(idx, current)] - panel.y[np.ix_(idx, base)]
-        try:
-            fit = estimator(dy, d, x, w_cell, ps=ps)
-        except DiDEstimationError as exc:
-            raise DiDEstimationError(f"group {g:g}: {exc}") from exc
-        att[members] = fit.att
-        # R did rescales by n / n_cell because the cell uses only G and C units.
-        scale = n / len(idx)
-        for j, k in enumerate(members):
-            influence[idx, k] = fit.influence[:, j] * scale
 
     rows = [{"group": c["group"], "time": c["time"], "post": c["post"], "att": a} for c, a in zip(cells, att)]
     table = pd.DataFrame(rows)
@@ -541,13 +722,13 @@ def att_gt(
     return ATTgtResults(
         att_gt=table,
         influence=influence,
-        unit_ids=panel.unit_ids,
+        unit_ids=wide.unit_ids,
         pretest=pretest,
         critical_value=crit,
         n_units=n,
-        n_obs=panel.n_obs,
+        n_obs=wide.n_obs,
         unit_group=unit_group,
-        unit_weights=panel.weights,
+        unit_weights=wide.weights,
         periods=periods,
         groups=glist,
         control_group=control,
@@ -559,6 +740,9 @@ def att_gt(
         bootstrap=int(bootstrap),
         seed=int(seed),
         alpha=alpha,
+        panel=panel,
+        n_units_dropped=n_dropped,
+        cell_units=cell_units,
     )
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from did.att_gt import att_gt
 from did.errors import DiDError
+from did.sensitivity import honest_did
 from did.twfe import twfe
 
 
@@ -78,7 +79,8 @@ def att_gt_payload(res) -> dict:
             {key: _period(k), "att": _num(a), "se": _num(s)}
             for k, a, s in zip(agg.elements[key], agg.elements["att"], agg.elements["se"])
         ]
-    return {"n_units": int(res.n_units), "n_obs": int(res.n_obs), "att_gt": cells, "aggregate": aggregate}
+    return {"n_units": int(res.n_units), "n_obs": int(res.n_obs), "panel": res.panel,
+            "att_gt": cells, "aggregate": aggregate}
 
 
 def _run(args: argparse.Namespace, body) -> int:
@@ -114,6 +116,7 @@ def _att_gt_body(args: argparse.Namespace) -> dict:
         base_period=args.base_period,
         anticipation=args.anticipation,
         weights=args.weights,
+        panel=args.panel,
         bootstrap=args.bootstrap,
         seed=args.seed,
     )
@@ -182,6 +185,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--covariates", metavar="A,B", help="comma-separated covariate columns")
     p.add_argument("--base-period", dest="base_period", choices=["varying", "universal"], default="varying")
     p.add_argument("--anticipation", type=_nonnegative_int, default=0)
+    p.add_argument("--panel", choices=["balance", "unbalanced", "pairwise"], default="unbalanced",
+                   help="units missing in some periods: drop them (balance, R did's default), "
+                   "pool the observations (unbalanced, R allow_unbalanced_panel = TRUE) or "
+                   "use each cell's units observed in both its periods (pairwise); "
+                   "default: unbalanced")
     p.add_argument("--bootstrap", type=_nonnegative_int, default=0, metavar="N",
                    help="multiplier-bootstrap draws (default 0: analytic SEs)")
     p.add_argument("--seed", type=int, default=0, metavar="S")
@@ -215,15 +223,13 @@ def _parse_grid(text: str) -> list[float]:
 
 
 def _sensitivity_run(args: argparse.Namespace):
-    from did.sensitivity import honest_did
-
     grid = _parse_grid(args.grid)
     data = _read_table(args.data)
     covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else None
     res = att_gt(
         data, y=args.y, id=args.id, time=args.time, group=args.group,
         control_group=args.control, method=args.method, covariates=covariates,
-        base_period="universal", weights=args.weights,
+        base_period="universal", weights=args.weights, panel=args.panel,
     )
     restriction = args.type.replace("-", "_")
     extra = {"method": args.rm_method, "grid_points": args.grid_points} if restriction == "relative_magnitudes" else {}
@@ -266,6 +272,8 @@ def _register_sensitivity(did_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--control", choices=["never", "notyet"], default="never")
     p.add_argument("--method", choices=["dr", "ipw", "reg"], default="dr")
     p.add_argument("--covariates", metavar="A,B", help="comma-separated covariate columns")
+    p.add_argument("--panel", choices=["balance", "unbalanced", "pairwise"], default="unbalanced",
+                   help="units missing in some periods, as for att-gt (default: unbalanced)")
     p.add_argument("--type", required=True, choices=["relative-magnitudes", "smoothness"],
                    help="bounds on the post-period violations: Mbar (relative) or M (smoothness)")
     p.add_argument("--grid", required=True, metavar="M1,M2,...", help="values of Mbar or M, e.g. 0,0.5,1")

@@ -19,7 +19,7 @@ def test_att_gt_json_layout_and_reference(tmp_path):
     rc = main(["did", "att-gt", *ARGS, "--group", "first.treat", "--covariates", "lpop", "--json", str(out)])
     assert rc == 0
     payload = json.loads(out.read_text())
-    assert set(payload) == {"n_units", "n_obs", "att_gt", "aggregate"}
+    assert set(payload) == {"n_units", "n_obs", "panel", "att_gt", "aggregate"}
     assert payload["n_units"] == 500 and payload["n_obs"] == 2500
     assert set(payload["att_gt"][0]) == {"group", "time", "att", "se"}
     agg = payload["aggregate"]
@@ -37,6 +37,35 @@ def test_att_gt_json_layout_and_reference(tmp_path):
     for ours, theirs in zip(agg["dynamic"], ref["aggte"]["dynamic"]["elements"]):
         assert ours["event_time"] == theirs["event_time"]
         assert ours["att"] == pytest.approx(theirs["att"], abs=1e-6)
+
+
+@pytest.mark.parametrize("panel", ["balance", "unbalanced", "pairwise"])
+def test_att_gt_panel_option_matches_r(tmp_path, capsys, panel):
+    """--panel on the unbalanced mpdta: R's numbers (tests/fixtures/did/r) in the JSON."""
+    data = str(FIXTURES / "r" / "mpdta_unbalanced.csv")
+    out = tmp_path / "cs.json"
+    rc = main(["did", "att-gt", "--data", data, "--y", "lemp", "--id", "countyreal", "--time", "year",
+               "--group", "first.treat", "--covariates", "lpop", "--control", "notyet",
+               "--panel", panel, "--json", str(out)])
+    assert rc == 0
+    payload = json.loads(out.read_text())
+    ref = json.loads((FIXTURES / "r" / "did_unbalanced_dr_notyet_lpop_varying.json").read_text())[panel]
+    assert payload["panel"] == panel
+    assert payload["n_units"] == ref["n_units"]
+    for ours, theirs in zip(payload["att_gt"], ref["cells"]):
+        assert (ours["group"], ours["time"]) == (theirs["group"], theirs["time"])
+        assert ours["att"] == pytest.approx(theirs["att"], abs=1e-6)
+        assert ours["se"] == pytest.approx(theirs["se"], abs=1e-6)
+    assert payload["aggregate"]["simple"]["att"] == pytest.approx(
+        ref["aggte"]["simple"]["overall_att"], abs=1e-6)
+    stderr = capsys.readouterr().err
+    assert ("dropped 262 of 500 units" in stderr) == (panel == "balance")
+
+
+def test_att_gt_panel_option_refuses_unknown(capsys):
+    with pytest.raises(SystemExit):
+        main(["did", "att-gt", *ARGS, "--group", "first.treat", "--panel", "balanced"])
+    assert "invalid choice: 'balanced'" in capsys.readouterr().err
 
 
 def test_att_gt_options_and_stdout(capsys):

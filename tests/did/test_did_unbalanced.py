@@ -1,6 +1,7 @@
 """Unbalanced panels: R did's allow_unbalanced_panel = TRUE route (pooled 2x2 estimators).
 
-No R numbers exist for these cases in /work/shared/reference, so the ATTs are checked
+R's own numbers for this route (and for panel="balance"/"pairwise") are checked in
+test_did_panel_modes.py (fixtures in tests/fixtures/did/r/). Here the ATTs are checked
 against diff-diff 3.13.0 (a development-only oracle whose unbalanced route reproduces
 R did; fixture written by tests/fixtures/did/make_unbalanced_fixture.py), and every
 influence function is checked against the numerical derivative of its estimator.
