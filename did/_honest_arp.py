@@ -33,6 +33,8 @@ optimal, and the LP is solved only for the rest.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.linalg import null_space
 from scipy.optimize import linprog
@@ -220,7 +222,12 @@ def _truncation_end(poly: DualPolytope, s: np.ndarray, b: np.ndarray, start: np.
         bad = ~np.isfinite(c_new)
         if bad.any():
             raise DiDEstimationError("the truncation bounds of the conditional test did not converge")
-        c[go] = c_new
+        # Each step moves towards the end; a step that does not (rounding, when the
+        # function is within a few ulps of the identity) means c is the end.
+        stuck = (c_new >= c[go]) if upper else (c_new <= c[go])
+        out[go[stuck]] = c[go[stuck]]
+        active[go[stuck]] = False
+        c[go[~stuck]] = c_new[~stuck]
     if active.any():
         raise DiDEstimationError("the truncation bounds of the conditional test did not converge")
     return out
@@ -237,6 +244,9 @@ def conditional_test(poly: DualPolytope, y: np.ndarray, sigma: np.ndarray, alpha
     eta, g = poly.solve(y)
     reject = np.zeros(y.shape[0], dtype=bool)
     failed = ~np.isfinite(eta)  # an LP that did not solve does not reject (as ARP's code)
+    if failed.any():
+        warnings.warn(f"the test LP did not solve at {int(failed.sum())} parameter value(s); "
+                      "they are not rejected", stacklevel=3)
     size = alpha
     if lf_cv is not None:
         first = ~failed & (eta > lf_cv)
