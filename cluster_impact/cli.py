@@ -3,6 +3,12 @@
 Each package contributes its own subcommands through a ``register(subparsers)``
 function in its ``cli`` module, so the estimator packages own their options and this
 module only assembles them.
+
+Start-up time: importing a package's ``cli`` module imports the package (pandas,
+scipy, statsmodels, Dagster...), several seconds in all. So only the module of the
+command being run is imported; the others appear in ``--help`` through the one-line
+descriptions below (``tests/cluster_impact/test_cli.py`` checks they match what each
+module registers).
 """
 
 from __future__ import annotations
@@ -12,20 +18,47 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# Modules that contribute subcommands, in the order ``--help`` lists them.
-_COMMAND_MODULES: tuple[str, ...] = (
-    "cluster_impact.run_cli",
-    "data_contracts.cli",
-    "data_contracts.synthetic.cli",
-    "tfp.cli",
-    "matching.cli",
-    "did.cli",
-    "reports.cli",
-)
+# Modules that contribute subcommands, in the order ``--help`` lists them, with the
+# commands each registers and their one-line help.
+_COMMAND_MODULES: dict[str, dict[str, str]] = {
+    "cluster_impact.run_cli": {
+        "run": "run the whole study (default: the embedded demo) and publish tables and figures",
+        "reproduce": "re-run a published study from its manifest and compare every output",
+    },
+    "data_contracts.cli": {
+        "validate": "check a raw accounts, membership or deflator file against its contract",
+    },
+    "data_contracts.synthetic.cli": {
+        "simulate": "write the raw input files of a simulated firm population (known truth)",
+    },
+    "tfp.cli": {"tfp": "production-function and TFP estimation"},
+    "matching.cli": {"match": "propensity-score / exact / CEM matching with MatchIt semantics"},
+    "did.cli": {"did": "difference-in-differences estimators (Callaway-Sant'Anna, TWFE)"},
+    "reports.cli": {"report": "publish and check disclosure-controlled outputs"},
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Assemble the argument parser from every contributing package."""
+def _requested_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first non-option word), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def _module_of(command: str | None) -> str | None:
+    for module, commands in _COMMAND_MODULES.items():
+        if command in commands:
+            return module
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None, *, load_all: bool = False) -> argparse.ArgumentParser:
+    """Assemble the argument parser.
+
+    Only the module owning the command named in ``argv`` is imported (all of them with
+    ``load_all``); every other command is listed by name and help line.
+    """
     parser = argparse.ArgumentParser(
         prog="cluster-impact",
         description=(
@@ -34,21 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a package still under construction
-            if exc.name != name:
-                raise
-            continue
-        module.register(subparsers)
+    wanted = _module_of(_requested_command(argv or ()))
+    for name, commands in _COMMAND_MODULES.items():
+        if load_all or name == wanted:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:  # a package still under construction
+                if exc.name != name:
+                    raise
+                continue
+            module.register(subparsers)
+        else:
+            for command, help_line in commands.items():
+                subparsers.add_parser(command, help=help_line, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    argv = list(argv) if argv is not None else sys.argv[1:]
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -65,6 +65,18 @@ def _prepare_output_folder(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
 
 
+def _materialize(everything: list, *, selection, resources, tags, run_config, raise_on_error,
+                 logger_defs: dict | None = None) -> dg.ExecuteInProcessResult:
+    """``dg.materialize``, plus the loggers it cannot take (progress lines, log file)."""
+    if logger_defs is None:
+        return dg.materialize(everything, selection=selection, resources=resources, tags=tags,
+                              run_config=run_config, raise_on_error=raise_on_error)
+    definitions = dg.Definitions(jobs=[dg.define_asset_job("__cluster_impact_run__", selection=selection)],
+                                 assets=everything, resources=resources, loggers=logger_defs)
+    job = definitions.resolve_job_def("__cluster_impact_run__")
+    return job.execute_in_process(run_config=run_config, tags=tags, raise_on_error=raise_on_error)
+
+
 def run_study(
     study_file: str | Path,
     out_dir: str | Path,
@@ -73,6 +85,7 @@ def run_study(
     input_dir: str | Path | None = None,
     check_inputs: InputCheck | None = None,
     log_level: str = "WARNING",
+    logger: dg.LoggerDefinition | None = None,
 ) -> StudyRun:
     """Materialise every asset of the study and write ``manifest.json`` into ``out_dir``.
 
@@ -87,6 +100,9 @@ def run_study(
     input_dir
         For studies with input files: read each file by its name from this folder
         instead of the paths in the study file (auditors' ``--inputs``).
+    logger
+        A Dagster logger to receive the run's events instead of the console logger
+        (``cluster-impact run`` passes :meth:`cluster_impact.progress.RunProgress.logger_definition`).
     """
     study_file = Path(study_file).resolve()
     out_dir = Path(out_dir).resolve()
@@ -112,13 +128,16 @@ def run_study(
             raise_on_error=True,
         )
         everything = [*assets, *checks]
-        first = dg.materialize(everything, selection=dg.AssetSelection.assets("raw_inputs"), **common)
+        if logger is not None:
+            common["run_config"] = {"loggers": {"progress": {}}}
+            common["logger_defs"] = {"progress": logger}
+        first = _materialize(everything, selection=dg.AssetSelection.assets("raw_inputs"), **common)
         raw: pd.DataFrame = first.output_for_node("raw_inputs")
         if check_inputs is not None:
             check_inputs(raw)
         # The yearly-partitioned ingestion is for scheduled reruns, not part of one study run.
         rest = dg.AssetSelection.all() - dg.AssetSelection.assets("raw_inputs") - dg.AssetSelection.groups("yearly_ingest")
-        result = dg.materialize(everything, selection=rest, **common)
+        result = _materialize(everything, selection=rest, **common)
         recon: pd.DataFrame = result.output_for_node("validated_inputs", "input_reconciliation")
         inputs_frame = raw.merge(recon[["kind", "rows_read"]], on="kind", how="left", validate="one_to_one")
         inputs = [

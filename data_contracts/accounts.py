@@ -35,7 +35,7 @@ from data_contracts.enterprise_number import normalise_enterprise_numbers
 from data_contracts.errors import DataContractError
 from data_contracts.nace import normalise_nace_codes
 from data_contracts.parsing import (
-    RULE_NOT_A_DATE, RULE_NOT_A_FLAG, RULE_NOT_A_NUMBER, RULE_NOT_AN_INTEGER,
+    RULE_NOT_A_FLAG, RULE_NOT_A_NUMBER, RULE_NOT_AN_INTEGER,
     map_unique, normalise_category, parse_dates, text_objects, parse_flags, parse_integers, parse_numbers,
 )
 from data_contracts.quarantine import Quarantine
@@ -107,8 +107,9 @@ def _parse_identification(raw: RawTable, q: Quarantine, decimal: str) -> dict[st
     q.add(bad, "enterprise_number", rule.to_numpy()[bad])
     frame["enterprise_number"] = canonical.array
 
-    closing, invalid = parse_dates(t.column("closing_date"))
-    q.add(invalid, "closing_date", RULE_NOT_A_DATE)
+    closing, rule = parse_dates(t.column("closing_date"))
+    bad = pd.notna(rule)
+    q.add(bad, "closing_date", rule[bad])
     frame["closing_date"] = closing
 
     months, invalid = parse_integers(t.column("months"), decimal)
@@ -131,11 +132,9 @@ def _check_long_values(codes: np.ndarray, values: np.ndarray, q: Quarantine) -> 
     """Range rules of each rubric (from the rubric table) on long-format value cells."""
     for code, rubric in RUBRIC_BY_CODE.items():
         rows = codes == code
-        if rubric.minimum is not None:
-            rule = RULE_NEGATIVE if rubric.minimum == 0 else RULE_BELOW_MIN
-            q.add(rows & (values < rubric.minimum), "value", rule)
-        if rubric.unit == "FTE":
-            q.add(rows & (values > 1e6), "value", RULE_ABOVE_MAX)
+        rule = RULE_NEGATIVE if rubric.lower == 0 else RULE_BELOW_MIN
+        q.add(rows & (values < rubric.lower), "value", rule)
+        q.add(rows & (values > rubric.upper), "value", RULE_ABOVE_MAX)
 
 
 def _assemble_long(raw: RawTable, frame: pd.DataFrame, q: Quarantine, decimal: str
@@ -281,6 +280,13 @@ def read_accounts(path: str | Path, *, non_annual: NonAnnual = "annualise",
     decimal = detect_decimal(raw, numeric)
     q = start_quarantine(raw)
     columns = _parse_identification(raw, q, decimal)
+    deposit = None
+    if DEPOSIT_DATE_COLUMN in names:
+        # An unreadable deposit date cannot order corrections (a missing one would sort
+        # last and win), so its filing is quarantined like a bad closing date.
+        deposit, rule = parse_dates(raw.table.column(DEPOSIT_DATE_COLUMN))
+        bad = pd.notna(rule)
+        q.add(bad, DEPOSIT_DATE_COLUMN, rule[bad])
     absent: list[str] = []
     notes: list[str] = []
     if long:
@@ -302,7 +308,7 @@ def read_accounts(path: str | Path, *, non_annual: NonAnnual = "annualise",
     row_schema = accounts_schema(unique=False, for_rows=True)
     if long:
         row_schema = row_schema.remove_columns(list(layouts.RUBRIC_CODES))
-    quarantine_violations(frame, row_schema, q)
+    quarantine_violations(frame, row_schema, q, derived_from={"year": "closing_date"})
     if not long:
         # Amount cells are parsed and checked: release their text (a large part of
         # the memory of a multi-million-row file). Rejections from here on concern
@@ -327,8 +333,7 @@ def read_accounts(path: str | Path, *, non_annual: NonAnnual = "annualise",
         filing_of_row = np.arange(len(frame))
     del frame  # the accepted frame is assembled from the column arrays, one at a time
     gc.collect()  # pandas' internal reference cycles would otherwise keep the parsed block alive
-    if DEPOSIT_DATE_COLUMN in names:
-        deposit, _ = parse_dates(raw.table.column(DEPOSIT_DATE_COLUMN))
+    if deposit is not None:
         keys = keys.assign(_deposit=deposit[keys["_order"].to_numpy()])
         notes.append("corrections resolved by the latest deposit_date, then file order")
     superseded = _resolve_corrections(keys)

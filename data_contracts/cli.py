@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", metavar="FILE", help="input file")
     parser.add_argument("--kind", required=True, choices=sorted(_READERS), help="what the file holds")
     parser.add_argument("--json", metavar="OUT", dest="json_out",
-                        help="also write the report as JSON to OUT")
+                        help="also write the report as JSON to OUT; '-' writes the JSON to standard output "
+                             "instead of the report")
     parser.add_argument("--sheet", default=None, help="Excel sheet name (default: the first)")
     parser.add_argument("--non-annual", choices=("annualise", "flag", "reject"), default="annualise",
                         help="accounts only: periods that are not 12 months (default: annualise)")
@@ -43,8 +44,11 @@ def _unusable_document(args: argparse.Namespace, message: str) -> dict[str, obje
 
 
 def _write_json(path: str, document: dict[str, object]) -> None:
-    Path(path).write_text(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n",
-                          encoding="utf-8")
+    text = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    if path == "-":
+        print(text)
+    else:
+        Path(path).write_text(text + "\n", encoding="utf-8")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -62,7 +66,8 @@ def _validate(args: argparse.Namespace) -> int:
             except OSError as err:
                 print(f"cluster-impact validate: cannot write {args.json_out}: {err.strerror}", file=sys.stderr)
         return 1
-    print(result.summary())
+    if args.json_out != "-":
+        print(result.summary())
     if args.json_out:
         try:
             _write_json(args.json_out, result.to_json_dict(usable=True))

@@ -89,8 +89,7 @@ def _rubric_contract(rubric) -> ColumnContract:  # type: ignore[no-untyped-def]
     return ColumnContract(
         rubric.code, "float64", rubric.unit,
         f"Rubric {rubric.code}: {rubric.label}; feeds {rubric.feeds}. Empty = not reported.",
-        nullable=True, minimum=rubric.minimum,
-        maximum=1e6 if rubric.unit == "FTE" else None,
+        nullable=True, minimum=rubric.lower, maximum=rubric.upper,
     )
 
 
@@ -141,6 +140,10 @@ MEMBERSHIP_COLUMNS: tuple[ColumnContract, ...] = (
 )
 MEMBERSHIP_KEY: tuple[str, ...] = ("cluster", "enterprise_number", "join_date")
 
+#: Largest plausible price index: 1000 times a base of 100. Belgian deflators since 1990
+#: stay within a factor of 3 of their base; beyond 1e5 (1e15, 1e308) is a unit error.
+MAX_PRICE_INDEX: float = 1e5
+
 #: Validated deflators, one row per industry x year.
 DEFLATOR_COLUMNS: tuple[ColumnContract, ...] = (
     ColumnContract("nace2", "str", "NACE division",
@@ -150,16 +153,16 @@ DEFLATOR_COLUMNS: tuple[ColumnContract, ...] = (
     ColumnContract("year", "int64", "year", "Calendar year of the price index.",
                    minimum=1990, maximum=2100),
     ColumnContract("va", "float64", "index (base year = 100)",
-                   "Value-added price index; deflates value added.", minimum=1e-9),
+                   "Value-added price index; deflates value added.", minimum=1e-9, maximum=MAX_PRICE_INDEX),
     ColumnContract("output", "float64", "index (base year = 100)",
                    "Output price index (kept for gross-output specifications).",
-                   nullable=True, minimum=1e-9),
+                   nullable=True, minimum=1e-9, maximum=MAX_PRICE_INDEX),
     ColumnContract("intermediate", "float64", "index (base year = 100)",
                    "Intermediate-consumption price index; deflates materials (60 + 61).",
-                   nullable=True, minimum=1e-9),
+                   nullable=True, minimum=1e-9, maximum=MAX_PRICE_INDEX),
     ColumnContract("investment", "float64", "index (base year = 100)",
                    "Investment (GFCF) price index; deflates capital (22/27) and investment.",
-                   nullable=True, minimum=1e-9),
+                   nullable=True, minimum=1e-9, maximum=MAX_PRICE_INDEX),
     ColumnContract("base_year", "int64", "year", "Year in which every index equals 100.",
                    minimum=1990, maximum=2100),
     ColumnContract("source", "str", "text",

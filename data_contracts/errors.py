@@ -7,9 +7,34 @@ Every problem with an input that makes it unusable *as a whole* raises a subclas
 
 from __future__ import annotations
 
+#: Longest error message: a defect's text quoted from a file (a 200 MB line of commas)
+#: must not become the message.
+MAX_MESSAGE_CHARS = 300
+
+
+def cap_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` on one line and at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = str(text)
+    cut = len(text) > 4 * limit  # do not split a 200 MB string into words
+    text = " ".join(text[: 4 * limit].split())
+    if cut or len(text) > limit:
+        return text[: limit - 1].rstrip() + "…"
+    return text
+
+
 
 class DataContractError(ValueError):
-    """An input violates its contract in a way that stops processing."""
+    """An input violates its contract in a way that stops processing.
+
+    The message is one line of at most :data:`MAX_MESSAGE_CHARS` characters
+    (:func:`cap_message`), whatever text from the file it quotes.
+    """
+
+    #: Longest message of this class.
+    max_chars: int = MAX_MESSAGE_CHARS
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(cap_message(str(message), self.max_chars))
 
 
 class UnusableFileError(DataContractError):

@@ -21,7 +21,7 @@ from data_contracts.contracts import (
     MEMBERSHIP_COLUMNS, MEMBERSHIP_KEY, RULE_LEAVE_BEFORE_JOIN, membership_schema,
 )
 from data_contracts.enterprise_number import normalise_enterprise_numbers
-from data_contracts.parsing import RULE_NOT_A_DATE, map_unique, normalise_category, parse_dates
+from data_contracts.parsing import map_unique, normalise_category, parse_dates
 from data_contracts.reading import extra_columns, finish, start_quarantine
 from data_contracts.results import IngestResult
 from data_contracts.tabular import read_raw_table
@@ -77,8 +77,9 @@ def read_membership(path: str | Path, *, sheet: str | int | None = None) -> Inge
     frame["member_type"] = normalise_category(t.column("member_type"), MEMBER_TYPE_ALIASES)
     for column in ("join_date", "leave_date"):
         if column in t.column_names:
-            values, invalid = parse_dates(t.column(column))
-            q.add(invalid, column, RULE_NOT_A_DATE)
+            values, rule = parse_dates(t.column(column))
+            bad = pd.notna(rule)
+            q.add(bad, column, rule[bad])
         else:
             values = np.full(t.num_rows, np.datetime64("NaT"), dtype="datetime64[ns]")
         frame[column] = values
@@ -92,11 +93,39 @@ def read_membership(path: str | Path, *, sheet: str | int | None = None) -> Inge
     accepted.index = pd.Index(raw.rows[accepted.index.to_numpy()], name="row")
     accepted = finalise_accepted(accepted, membership_schema(unique=False), MEMBERSHIP_KEY)
 
-    notes = _calendar_notes(accepted)
+    notes = _calendar_notes(accepted) + _repeated_spell_notes(accepted)
     absent = () if "leave_date" in t.column_names else ("leave_date",)
     extra_names, extra = extra_columns(raw, layouts.MEMBERSHIP_COLUMNS)
     return finish(raw, "membership", q, accepted, extra, extra_names, decimal=None,
                   absent=absent, notes=notes, records_accepted=len(accepted))
+
+
+def _repeated_spell_notes(accepted: pd.DataFrame) -> list[str]:
+    """Count firms listed more than once by one cluster (kept, and said so).
+
+    A spell that starts before the firm's previous spell in the same cluster has
+    ended overlaps it (a list kept by two people, a renewal entered as a new row);
+    one that starts after it ended is a leave and a rejoin. Both are kept: the
+    treatment year is the firm's first join whatever the later rows say
+    (:func:`data_contracts.membership_timing` takes the earliest join, the latest
+    leave and any open spell), and monitoring counts a firm once per cluster-year.
+    Notes carry row numbers, never enterprise numbers.
+    """
+    spells = accepted.reset_index().sort_values(["cluster", "enterprise_number", "join_date"], kind="stable")
+    same = spells.duplicated(["cluster", "enterprise_number"]).to_numpy()
+    open_end = spells["leave_date"].fillna(pd.Timestamp.max)
+    ended = open_end.groupby([spells["cluster"], spells["enterprise_number"]], sort=False).cummax()
+    previous_end = ended.groupby([spells["cluster"], spells["enterprise_number"]], sort=False).shift(1)
+    overlap = same & (spells["join_date"] <= previous_end).to_numpy()
+    notes = []
+    for mask, what in ((overlap, "overlap an earlier spell of the same firm in the same cluster"),
+                       (same & ~overlap, "rejoin a cluster the firm had left")):
+        if mask.any():
+            rows = spells["row"].to_numpy()[mask]
+            shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+            notes.append(f"{int(mask.sum())} spell(s) {what} (rows {shown}; kept: the treatment year is "
+                         "the first join, and a firm counts once per cluster and year)")
+    return notes
 
 
 def _calendar_notes(accepted: pd.DataFrame) -> list[str]:

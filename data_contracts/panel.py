@@ -22,6 +22,7 @@ rule it fails, so that ``len(panel) + len(excluded) == len(accounts)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,12 @@ class SampleRules:
         Drop periods that are not 12 months and were not annualised at ingestion.
     first_year, last_year : int, optional
         Observation window.
+    missing_deflators : {"error", "exclude"}
+        A firm-year that passes the rules before it but whose industry x year has no
+        value-added or investment price index: ``error`` (default) stops the build with
+        one line naming the missing (nace2, year) pairs, since silently dropping them
+        would remove whole industries or years from the study; ``exclude`` leaves them
+        out with the reason ``no_deflator`` (counted like every other rule).
     """
 
     regions: tuple[str, ...] = ("VLG",)
@@ -74,8 +81,11 @@ class SampleRules:
     drop_unannualised: bool = True
     first_year: int | None = None
     last_year: int | None = None
+    missing_deflators: Literal["error", "exclude"] = "error"
 
     def __post_init__(self) -> None:
+        if self.missing_deflators not in ("error", "exclude"):
+            raise DataContractError(f"missing_deflators must be 'error' or 'exclude', not {self.missing_deflators!r}")
         if not 0 <= self.trim_share < 0.5:
             raise DataContractError(f"trim_share must be in [0, 0.5), got {self.trim_share}")
         if self.min_fte < 0:
@@ -226,6 +236,21 @@ def _tail_ranks(values: pd.Series, cells: list[pd.Series], share: float) -> np.n
     return (rank <= k) | (rank > n - k)
 
 
+def _missing_deflators_message(out: pd.DataFrame, needed: np.ndarray, va_f: np.ndarray,
+                               inv_f: np.ndarray) -> str:
+    """One line: the (nace2, year) pairs without a price index that kept firm-years need."""
+    pairs = pd.DataFrame({"nace2": out["nace2"].to_numpy()[needed], "year": out["year"].to_numpy()[needed],
+                          "va": np.isnan(va_f[needed]), "investment": np.isnan(inv_f[needed])})
+    pairs = pairs.groupby(["nace2", "year"], sort=True)[["va", "investment"]].any().reset_index()
+    listed = ", ".join(
+        f"{r.nace2} {r.year} ({' and '.join(n for n, miss in (('value added', r.va), ('investment', r.investment)) if miss)})"
+        for r in pairs.head(6).itertuples(index=False))  # the message shows a few; the count says how many
+    more = f" and {len(pairs) - 6} more" if len(pairs) > 6 else ""
+    return (f"deflators: {len(pairs)} industry-year(s) needed by {int(needed.sum()):,} firm-years have no "
+            f"price index: {listed}{more}; add them to the deflator file or exclude those firm-years "
+            "(missing_deflators='exclude')")
+
+
 def build_firm_year_panel(accounts: pd.DataFrame, deflators: pd.DataFrame, *,
                           sample: SampleRules | None = None) -> PanelResult:
     """Build the deflated firm-year panel from validated accounts and deflators.
@@ -249,7 +274,9 @@ def build_firm_year_panel(accounts: pd.DataFrame, deflators: pd.DataFrame, *,
     Raises
     ------
     DataContractError
-        If an input violates its contract (e.g. duplicated enterprise x year).
+        If an input violates its contract (e.g. duplicated enterprise x year), or
+        with ``missing_deflators="error"``, if a firm-year that the sample rules keep
+        has no price index for its industry and year.
     """
     rules = sample or SampleRules()
     _validated(accounts, ACCOUNTS_SCHEMA, "accounts")
@@ -314,7 +341,10 @@ def build_firm_year_panel(accounts: pd.DataFrame, deflators: pd.DataFrame, *,
     if rules.drop_unannualised:
         drop((out["months"].to_numpy() != 12) & ~out["annualised"].to_numpy(), "non_annual_period")
     drop(np.isnan(va_nominal), "value_added_not_derivable")
-    drop(np.isnan(va_f) | np.isnan(inv_f), "no_deflator")
+    no_deflator = np.isnan(va_f) | np.isnan(inv_f)
+    if rules.missing_deflators == "error" and (no_deflator & pd.isna(reason)).any():
+        raise DataContractError(_missing_deflators_message(out, no_deflator & pd.isna(reason), va_f, inv_f))
+    drop(no_deflator, "no_deflator")
     drop(~(fte >= rules.min_fte), "fte_below_minimum")
     drop(~(out["va"].to_numpy() > 0), "non_positive_value_added")
     drop(~(out["capital"].to_numpy() > 0), "non_positive_capital")

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 RULE_NOT_A_NUMBER = "not_a_number"
 RULE_NOT_AN_INTEGER = "not_an_integer"
 RULE_NOT_A_DATE = "not_a_date"
+RULE_IMPOSSIBLE_DATE = "impossible_date"
 RULE_NOT_A_FLAG = "not_a_flag"
 
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -144,6 +145,14 @@ def parse_integers(arr: pa.ChunkedArray, decimal: str = ".") -> tuple[np.ndarray
 def parse_dates(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """Parse ISO (``2020-12-31``, time part ignored) or day-first (``31/12/2020``) dates.
 
+    Returns the dates and, per cell, the rule it breaks (``None`` where it parsed or
+    is empty): ``not_a_date`` for text in no accepted form, ``impossible_date`` for a
+    day that its month does not have (``2019-02-31``, ``31/02/2019``, ``29/02/2019``).
+    Arrow's ``strptime`` rolls such days over into the next month (2019-03-03); a
+    rolled-over closing date lands in the same accounting year as the genuine filing
+    and, being further down the file, would supersede it. So every parsed date is
+    written back in its own format and must give the text it came from.
+
     Works on the distinct values (:func:`map_unique`): a file has few closing dates.
     """
     return map_unique(arr, _parse_distinct_dates)
@@ -152,18 +161,26 @@ def parse_dates(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 def _parse_distinct_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     text = clean_text(values)
     result = pa.nulls(len(text), pa.timestamp("ns"))
+    impossible = np.zeros(len(text), dtype=bool)
     for pattern, fmt in _DATE_FORMATS:
         match = pc.fill_null(pc.match_substring_regex(text, pattern), False)
         if not pc.any(match).as_py():
             continue
         part = pc.utf8_slice_codeunits(text, 0, 10) if fmt == "%Y-%m-%d" else text
-        parsed = pc.strptime(pc.if_else(match, part, pa.scalar(None, pa.string())), format=fmt,
-                             unit="ns", error_is_null=True)
+        part = pc.if_else(match, part, pa.scalar(None, pa.string()))
+        parsed = pc.strptime(part, format=fmt, unit="ns", error_is_null=True)
+        # Round trip: a rolled-over day (31/02 -> 03/03) does not print back as written.
+        rolled = _bool(pc.not_equal(pc.strftime(parsed, format=fmt), part))
+        impossible |= rolled
+        parsed = pc.if_else(pa.array(rolled), pa.scalar(None, pa.timestamp("ns")), parsed)
         result = pc.coalesce(result, parsed)
     present = _bool(pc.is_valid(text))
     parsed_ok = _bool(pc.is_valid(result))
     values_out = _np(result).astype("datetime64[ns]")
-    return values_out, present & ~parsed_ok
+    rule = np.full(len(text), None, dtype=object)
+    rule[present & ~parsed_ok] = RULE_NOT_A_DATE
+    rule[impossible] = RULE_IMPOSSIBLE_DATE
+    return values_out, rule
 
 
 def parse_flags(arr: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:

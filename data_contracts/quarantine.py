@@ -11,7 +11,23 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from data_contracts.errors import MAX_MESSAGE_CHARS
+
 REJECTED_COLUMNS: tuple[str, ...] = ("file", "row", "column", "rule", "value")
+
+
+def _capped(values: np.ndarray) -> np.ndarray:
+    """Values as written, each cut to :data:`MAX_MESSAGE_CHARS` characters (ellipsis).
+
+    A malformed record's value is its whole line: a 200 MB line of commas must not be
+    stored, printed in a report or written to the quarantine file whole.
+    """
+    out = pd.Series(values, dtype=object)
+    lengths = out.str.len()
+    long = (lengths > MAX_MESSAGE_CHARS).to_numpy(dtype=bool, na_value=False)
+    if long.any():
+        out[long] = out[long].str.slice(0, MAX_MESSAGE_CHARS - 1) + "…"
+    return out.to_numpy()
 
 
 def empty_rejections() -> pd.DataFrame:
@@ -57,7 +73,7 @@ class Quarantine:
             self.cells.setdefault(column, np.zeros(len(self.rows), dtype=bool))[positions] = True
         self._parts.append(pd.DataFrame({
             "file": self.path, "row": self.rows[positions], "column": column,
-            "rule": rule, "value": pd.Series(values, dtype=object).to_numpy(),
+            "rule": rule, "value": _capped(values),
         }))
 
     def cell_rejected(self, column: str) -> np.ndarray:
@@ -70,7 +86,7 @@ class Quarantine:
             return
         self._parts.append(pd.DataFrame({
             "file": self.path, "row": np.asarray(rows, dtype=np.int64), "column": column,
-            "rule": rule, "value": pd.Series(values, dtype=object).to_numpy(),
+            "rule": rule, "value": _capped(values),
         }))
 
     def frame(self) -> pd.DataFrame:

@@ -15,6 +15,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 
+#: Largest plausible absolute amount in one filing, EUR. 1e12 is above Belgium's GDP
+#: (about 0.6e12 EUR in 2023) and orders of magnitude above any company's
+#: unconsolidated accounts; a larger cell (1e15, 1e308, inf) is a unit or export error.
+MAX_ABS_AMOUNT_EUR: float = 1e12
+#: Largest plausible employment of one firm, FTE (all of Belgium employs about 5e6).
+MAX_FTE: float = 1e6
+
+
 @dataclass(frozen=True)
 class Rubric:
     """One rubric code of the annual accounts."""
@@ -26,9 +34,20 @@ class Rubric:
     minimum: float | None
     feeds: str
 
+    @property
+    def lower(self) -> float:
+        """Smallest admissible value: ``minimum``, else minus the magnitude ceiling."""
+        return self.minimum if self.minimum is not None else -self.upper
+
+    @property
+    def upper(self) -> float:
+        """Largest admissible value: :data:`MAX_FTE` or :data:`MAX_ABS_AMOUNT_EUR`."""
+        return MAX_FTE if self.unit == "FTE" else MAX_ABS_AMOUNT_EUR
+
 
 #: Rubrics in canonical column order. ``minimum`` None: the amount may be negative
-#: (changes in stocks, margins, profits, depreciation write-backs).
+#: (changes in stocks, margins, profits, depreciation write-backs), down to
+#: ``-MAX_ABS_AMOUNT_EUR``.
 RUBRICS: tuple[Rubric, ...] = (
     Rubric("70", "Turnover", "EUR", True, 0.0, "va_nominal (full route)"),
     Rubric("71", "Change in stocks of finished goods and work in progress", "EUR", True, None, "va_nominal (full route)"),
@@ -56,4 +75,4 @@ FLOW_CODES: tuple[str, ...] = tuple(r.code for r in RUBRICS if r.flow)
 
 def rubric_table() -> pd.DataFrame:
     """The mapping table as a DataFrame (for documentation and the run report)."""
-    return pd.DataFrame([r.__dict__ for r in RUBRICS])
+    return pd.DataFrame([r.__dict__ | {"lower": r.lower, "upper": r.upper} for r in RUBRICS])

@@ -10,6 +10,8 @@ RULES: dict[str, str] = {
     "not_a_number": "an amount is not a number in the file's decimal convention",
     "not_an_integer": "a whole number (months, year) is not one",
     "not_a_date": "a date is neither ISO (2020-12-31) nor day-first (31/12/2020, 31-12-2020, 31.12.2020)",
+    "impossible_date": "a date whose day its month does not have (2019-02-31, 31/02/2019, 29/02/2019); "
+                       "rejected, never rolled over into the next month",
     "not_a_flag": "a 0/1 flag is not one of 0, 1, true, false, yes, no, ja, nee, oui, non",
     "enterprise_number_format": "not a ten-digit enterprise number in any accepted spelling, or first digit 9",
     "enterprise_number_establishment_unit": "first digit 2-8: an establishment unit, not an enterprise",
@@ -18,8 +20,10 @@ RULES: dict[str, str] = {
     "nace_unknown_division": "the first two digits are not a NACE-BEL 2008 division",
     "not_allowed_value": "a category outside the contract's list (model, region, cluster, member type)",
     "negative_value": "an amount or count that cannot be negative is negative",
-    "below_minimum": "a value below the contract's minimum (e.g. a non-positive price index, a year before 1990)",
-    "above_maximum": "a value above the contract's maximum (e.g. more than 24 months, over 1e6 FTE)",
+    "below_minimum": "a value below the contract's minimum (e.g. a non-positive price index, a year before 1990, "
+                     "an amount below -1e12 EUR)",
+    "above_maximum": "a value above the contract's maximum (e.g. more than 24 months, over 1e6 FTE, an amount "
+                     "over 1e12 EUR, a price index over 1e5): implausible magnitudes are unit or export errors",
     "bad_format": "text that does not match the contract's pattern (e.g. an industry code)",
     "leave_before_join": "a membership ends before it starts",
     "superseded_filing": "a later deposit for the same enterprise and accounting year replaces this filing",

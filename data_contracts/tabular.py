@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,25 @@ from data_contracts.errors import UnusableFileError
 
 #: How many lines/rows above the header may hold titles or an extra header row.
 HEADER_SEARCH_ROWS = 20
+#: Bytes the CSV parser reads at a time; one record may not be longer.
+CSV_BLOCK_BYTES = 1 << 24
+#: Header names shown in an error message (a file without line breaks is one "header").
+_SHOWN_HEADER_CHARS = 120
+
+#: Leading bytes of files that are not text tables, and what to call them.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "UTF-32 text (little-endian byte-order mark); save it as UTF-8 CSV"),
+    (codecs.BOM_UTF32_BE, "UTF-32 text (big-endian byte-order mark); save it as UTF-8 CSV"),
+    (codecs.BOM_UTF16_LE, "UTF-16 text (little-endian byte-order mark, as Excel's 'Unicode text' "
+                          "export writes); save it as UTF-8 CSV"),
+    (codecs.BOM_UTF16_BE, "UTF-16 text (big-endian byte-order mark); save it as UTF-8 CSV"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls) or another OLE2 document; "
+                                          "save it as .xlsx or CSV"),
+    (b"PAR1", "a Parquet file; name it .parquet"),
+    (b"\x1f\x8b", "gzip-compressed; decompress it first"),
+    (b"%PDF", "a PDF document"),
+)
 _DELIMITERS = (",", ";", "\t", "|")
 _RUBRIC_NAMES = {c.upper(): c for c in layouts.RUBRIC_CODES}
 
@@ -82,8 +102,11 @@ def _empty_malformed() -> pd.DataFrame:
 def _check_header(path: str, names: Sequence[str], required: Sequence[str]) -> None:
     missing = [c for c in required if c not in names]
     if missing:
+        shown = ", ".join(names)
+        if len(shown) > _SHOWN_HEADER_CHARS:
+            shown = shown[:_SHOWN_HEADER_CHARS] + f"… ({len(names)} fields)"
         raise UnusableFileError(
-            f"{path}: required column(s) missing: {', '.join(missing)} (header: {', '.join(names)})"
+            f"{path}: required column(s) missing: {', '.join(missing)} (header: {shown})"
         )
     dup = sorted({n for n in names if list(names).count(n) > 1 and n})
     if dup:
@@ -101,6 +124,56 @@ def _find_header(rows: Sequence[Sequence[object]], required: Sequence[str]) -> i
         if hits > best_hits:
             best, best_hits = i, hits
     return best
+
+
+def sniff_binary(path: str, head: bytes) -> None:
+    """Refuse a file that is not a text table, saying what it is.
+
+    A workbook renamed ``.csv`` or a UTF-16 export would otherwise be decoded as
+    Latin-1 and fail on a garbled header.
+    """
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            if signature == b"PK\x03\x04":
+                what = _zip_kind(path)
+            raise UnusableFileError(f"{path}: not a CSV file: the file is {what}")
+    if b"\x00" in head[:4096]:
+        raise UnusableFileError(f"{path}: not a CSV file: it holds NUL bytes (UTF-16 text without a "
+                                "byte-order mark, or a binary file); save it as UTF-8 CSV")
+
+
+def _zip_kind(path: str) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return "a damaged zip archive"
+    if "xl/workbook.xml" in names:
+        return "an Excel workbook (.xlsx, a zip archive); name it .xlsx or save it as CSV"
+    if "content.xml" in names:
+        return "an OpenDocument spreadsheet (.ods, a zip archive); save it as .xlsx or CSV"
+    return "a zip archive; extract the CSV file from it"
+
+
+def _overlong_record(data: bytes, offset: int) -> str:
+    """Where a record exceeds the parser's block (a missing line break or an unclosed quote)."""
+    body = np.frombuffer(data, dtype=np.uint8)[offset:]
+    ends = np.append(np.flatnonzero(body == 10), len(body))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    long = np.flatnonzero(lengths > CSV_BLOCK_BYTES)
+    quote_line = np.searchsorted(starts, np.flatnonzero(body == ord('"')), side="right") - 1
+    quotes = np.bincount(quote_line, minlength=len(starts))
+    unclosed = np.flatnonzero((quotes % 2 == 1) & (lengths > 0))
+    blank = (lengths == 0) | ((lengths == 1) & (body[np.minimum(starts, len(body) - 1)] == 13))
+    first = min(x[0] for x in (long, unclosed, [len(lengths)]) if len(x))
+    if first >= len(lengths):
+        return "a record is longer than the parser's block"
+    row = int(first - blank[1:first].sum())  # line 0 is the header; blank lines are not rows
+    if first in set(long.tolist()):
+        return (f"row {row} is {int(lengths[first]):,} bytes long, more than the "
+                f"{CSV_BLOCK_BYTES:,} a record may have (a missing line break or an unclosed quote)")
+    return f"row {row} opens a quoted field that is not closed within {CSV_BLOCK_BYTES:,} bytes"
 
 
 def detect_encoding(data: bytes) -> str:
@@ -126,6 +199,7 @@ def _read_csv(path: str, required: Sequence[str]) -> RawTable:
         raise UnusableFileError(f"{path}: cannot read file: {exc.strerror or exc}") from None
     if not data or data.isspace():  # isspace stops at the first other byte; strip() would copy
         raise UnusableFileError(f"{path}: file is empty")
+    sniff_binary(path, data[:4096])
     encoding = detect_encoding(data)
     head = data[:1 << 16].decode(encoding, errors="replace")
     lines = head.splitlines()
@@ -157,7 +231,7 @@ def _read_csv(path: str, required: Sequence[str]) -> RawTable:
             pa.BufferReader(buffer),
             read_options=pacsv.ReadOptions(
                 column_names=names, skip_rows=1, use_threads=use_threads,
-                encoding=pa_encoding, block_size=1 << 24,
+                encoding=pa_encoding, block_size=CSV_BLOCK_BYTES,
             ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
@@ -171,6 +245,8 @@ def _read_csv(path: str, required: Sequence[str]) -> RawTable:
         if any(number is None for number, _, _ in bad):
             table = parse(use_threads=False)  # row numbers of malformed records need a serial read
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "straddling" in str(exc):
+            raise UnusableFileError(f"{path}: cannot parse as CSV: {_overlong_record(data, offset)}") from None
         raise UnusableFileError(f"{path}: cannot parse as CSV: {str(exc).splitlines()[0]}") from None
     # The column reported for a malformed record: the first missing field, or the
     # last declared one when there are too many fields.

@@ -23,7 +23,8 @@ _PANDERA_RULES = {"not_nullable": RULE_MISSING}
 
 
 def quarantine_violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, quarantine: Quarantine,
-                          frame_check_column: dict[str, str] | None = None) -> None:
+                          frame_check_column: dict[str, str] | None = None,
+                          derived_from: dict[str, str] | None = None) -> None:
     """Validate ``frame`` lazily and add every failing cell to ``quarantine``.
 
     Parameters
@@ -32,6 +33,13 @@ def quarantine_violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, quara
         Typed rows, index = position in the raw table.
     frame_check_column : dict, optional
         For frame-wide checks (e.g. ``leave_before_join``), the column to report.
+    derived_from : dict, optional
+        Columns computed from another column (``{"year": "closing_date"}``): a row
+        whose source cell is already rejected is not reported again for the derived
+        one (an impossible closing date is one defect, not also a missing year).
+
+    A failing column that is not in the file (a derived one) is reported with its
+    computed value (year 1850, not an empty value).
     """
     try:
         with warnings.catch_warnings():
@@ -56,7 +64,24 @@ def quarantine_violations(frame: pd.DataFrame, schema: pa.DataFrameSchema, quara
         positions = np.unique(group["index"].astype(np.int64).to_numpy())
         if column is not None:
             positions = positions[~quarantine.cell_rejected(column)[positions]]
-        quarantine.add(positions, column, rule)
+            source = (derived_from or {}).get(column)
+            if source is not None:
+                positions = positions[~quarantine.cell_rejected(source)[positions]]
+        values = None
+        if column is not None and column not in quarantine.table.column_names and column in frame.columns:
+            values = _shown(frame[column].to_numpy()[positions])
+        quarantine.add(positions, column, rule, values)
+
+
+def _shown(values: np.ndarray) -> np.ndarray:
+    """Computed values as text for the quarantine (whole floats without ``.0``; NaN empty)."""
+    series = pd.Series(values)
+    out = series.astype(str).to_numpy(dtype=object)
+    if np.issubdtype(series.dtype, np.floating):
+        whole = np.isfinite(values) & (np.mod(values, 1) == 0) & (np.abs(values) < 2.0**53)
+        out[whole] = pd.Series(values[whole]).astype(np.int64).astype(str).to_numpy(dtype=object)
+    out[series.isna().to_numpy()] = None
+    return out
 
 
 def finalise_accepted(frame: pd.DataFrame, schema: pa.DataFrameSchema,

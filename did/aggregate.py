@@ -19,6 +19,7 @@ from scipy.stats import norm
 
 from did.bootstrap import multiplier_bootstrap
 from did.errors import DiDEstimationError, DiDInputError
+from did.summaries import aggregate_display
 
 if TYPE_CHECKING:
     from did.att_gt import ATTgtResults
@@ -51,6 +52,7 @@ class AggregateResults:
     critical_value: float
     alpha: float
     influence: np.ndarray = field(repr=False)  # (n, 1 + n_elements): overall first
+    bootstrap: int = 0  # multiplier-bootstrap draws (0: analytic SEs, pointwise intervals)
 
     @property
     def key(self) -> str | None:
@@ -94,14 +96,15 @@ class AggregateResults:
         return self._table()
 
     def summary(self) -> str:
-        lines = [
-            f"Callaway-Sant'Anna aggregated effect: {self.kind}",
-            f"overall ATT = {self.overall_att:.6f} (SE {self.overall_se:.6f})",
-        ]
-        if self.key is not None:
-            lines += ["", self.elements.to_string(index=False, float_format=lambda v: f"{v:.6f}")]
-            lines.append(f"element intervals use critical value {self.critical_value:.4f}")
-        return "\n".join(lines)
+        """R ``summary(aggte(...))``: overall effect with its interval, then the elements
+        with pointwise intervals and, when bootstrapped, the simultaneous band."""
+        return aggregate_display(self).text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return aggregate_display(self).html()
 
 
 def _weight_influence(
@@ -274,4 +277,5 @@ def aggregate_att_gt(
         critical_value=crit,
         alpha=res.alpha,
         influence=np.column_stack([inf, el_inf_mat]),
+        bootstrap=int(res.bootstrap),
     )

@@ -32,6 +32,7 @@ from scipy.stats import chi2, norm
 from did.bootstrap import multiplier_bootstrap
 from did.errors import DiDEstimationError, DiDInputError
 from did.panel import WidePanel, to_wide
+from did.summaries import AGGREGATIONS, att_gt_display, att_gt_document
 from did.two_by_two import PANEL_ESTIMATORS
 from did.two_by_two_rc import RC_ESTIMATORS
 from did._linalg import weighted_logit_fit
@@ -150,27 +151,22 @@ class ATTgtResults:
 
         return aggregate_att_gt(self, kind, min_e=min_e, max_e=max_e, na_rm=na_rm)
 
-    def summary(self) -> str:
-        """Text table of the group-time ATTs."""
-        band = "uniform" if self.bootstrap else "pointwise"
-        lines = [
-            "Callaway-Sant'Anna group-time average treatment effects",
-            f"method: {self.method}, control group: {self.control_group}, base period: "
-            f"{self.base_period}, anticipation: {self.anticipation}",
-            f"units: {self.n_units}, observations: {self.n_obs}"
-            + ("" if self.balanced else f" (unbalanced panel, {self.panel})")
-            + (f" ({self.n_units_dropped} units dropped to balance the panel)"
-               if self.n_units_dropped else ""),
-            f"standard errors: {'multiplier bootstrap, ' + str(self.bootstrap) + ' draws' if self.bootstrap else 'analytic (influence function), clustered by unit'}",
-            "",
-            self.att_gt.to_string(index=False, float_format=lambda v: f"{v:.6f}"),
-            "",
-            f"{int(round((1 - self.alpha) * 100))}% {band} intervals, critical value "
-            f"{self.critical_value:.4f}",
-        ]
-        if self.pretest is not None:
-            lines.append(str(self.pretest))
-        return "\n".join(lines)
+    def summary(self, aggregations: Sequence[str] = AGGREGATIONS, elements: bool = False) -> str:
+        """R ``did``-style summary: ATT(g,t) with SEs and intervals (pointwise, and the
+        simultaneous band with its critical value when bootstrapped), the pre-test of
+        parallel trends, control group, estimation method and the aggregated effects
+        (``elements=True`` adds the dynamic, group and calendar tables)."""
+        return att_gt_display(self, aggregations, elements).text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return att_gt_display(self).html()
+
+    def to_dict(self) -> dict:
+        """JSON-ready document (the ``did att-gt`` layout); NaN becomes None."""
+        return att_gt_document(self)
 
 
 def integral_or_float(values: pd.Series) -> pd.Series:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from did._display import Display, formatted
 from did.errors import DiDInputError
 from did.panel import to_wide
 from did.twfe import twfe
@@ -51,14 +52,21 @@ class BaconDecomposition:
     def to_frame(self) -> pd.DataFrame:
         return self.comparisons.copy()
 
-    def summary(self) -> str:
-        return "\n".join(
-            [
-                "Goodman-Bacon decomposition of the TWFE DiD estimate",
-                self.by_type.to_string(index=False, float_format=lambda v: f"{v:.6f}"),
-                f"TWFE estimate: {self.twfe_estimate:.6f} = sum of weight x estimate",
-            ]
+    def _display(self) -> Display:
+        return Display(
+            title="Goodman-Bacon decomposition of the TWFE DiD estimate",
+            facts=[("TWFE estimate", f"{self.twfe_estimate:.6f} = sum of weight x estimate")],
+            tables=[("", formatted(self.by_type))],
         )
+
+    def summary(self) -> str:
+        return self._display().text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return self._display().html()
 
 
 def bacon_decomposition(

@@ -1,6 +1,9 @@
 """``cluster-impact did ...`` subcommands: ``att-gt``, ``twfe`` and ``sensitivity``.
 
-Output layouts are fixed by issue #5 (auditors' scripts parse them); NaN becomes null.
+Each prints the results' summary (as R ``summary(att_gt)`` / ``aggte`` and fixest
+``etable`` do); ``--json OUT`` also writes the JSON document, ``--json -`` writes it to
+standard output instead of the summary. The JSON keys of issue #5 are kept (auditors'
+scripts parse them) and issue #15 added the summary's fields; NaN becomes null.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ import math
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from did.att_gt import att_gt
 from did.errors import DiDError
 from did.sensitivity import honest_did
+from did.summaries import att_gt_display, att_gt_document, compute_aggregations, num, period
 from did.twfe import twfe
 
 
@@ -37,29 +40,14 @@ def _read_table(path: str) -> pd.DataFrame:
         raise _CLIError(f"cannot read {path}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
 
 
-def _num(value: Any) -> Any:
-    """JSON-safe number: NaN/inf to null, numpy scalars to Python."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return value
-    if not math.isfinite(f):
-        return None
-    return int(f) if float(f).is_integer() and not isinstance(value, float) else f
-
-
-def _period(value: Any) -> Any:
-    f = float(value)
-    return int(f) if f.is_integer() else f
+_num = num  # JSON-safe number (kept under this name for the subcommands' payloads)
+_period = period
 
 
 def _write(payload: dict, out: str | None) -> None:
+    """JSON to the file ``out``, or to standard output when ``out`` is ``-`` or empty."""
     text = json.dumps(payload, indent=1)
-    if out:
+    if out and out != "-":
         Path(out).write_text(text + "\n")
     else:
         sys.stdout.write(text + "\n")
@@ -67,41 +55,37 @@ def _write(payload: dict, out: str | None) -> None:
 
 def att_gt_payload(res) -> dict:
     """The JSON layout of ``did att-gt`` for a fitted :class:`ATTgtResults`."""
-    cells = [
-        {"group": _period(r.group), "time": _period(r.time), "att": _num(r.att), "se": _num(r.se)}
-        for r in res.att_gt.itertuples()
-    ]
-    simple = res.aggregate("simple")
-    aggregate: dict[str, Any] = {"simple": {"att": _num(simple.overall_att), "se": _num(simple.overall_se)}}
-    for kind, key in (("dynamic", "event_time"), ("group", "group"), ("calendar", "time")):
-        agg = res.aggregate(kind)
-        aggregate[kind] = [
-            {key: _period(k), "att": _num(a), "se": _num(s)}
-            for k, a, s in zip(agg.elements[key], agg.elements["att"], agg.elements["se"])
-        ]
-    return {"n_units": int(res.n_units), "n_obs": int(res.n_obs), "panel": res.panel,
-            "att_gt": cells, "aggregate": aggregate}
+    return res.to_dict()
 
 
 def _run(args: argparse.Namespace, body) -> int:
+    """Run ``body`` (returns summary text and JSON payload); print warnings once, then the
+    summary (unless ``--json -``) and the JSON (file or ``-``)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            payload = body(args)
+            text, payload = body(args)
         except (DiDError, _CLIError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    seen = set()
     for w in caught:
-        print(f"warning: {str(w.message).splitlines()[0]}", file=sys.stderr)
-    try:
-        _write(payload, args.json)
-    except OSError as exc:
-        print(f"error: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
-        return 2
+        message = str(w.message).splitlines()[0]
+        if message not in seen:
+            seen.add(message)
+            print(f"warning: {message}", file=sys.stderr)
+    if args.json != "-":
+        sys.stdout.write(text + "\n")
+    if args.json:
+        try:
+            _write(payload, args.json)
+        except OSError as exc:
+            print(f"error: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
+            return 2
     return 0
 
 
-def _att_gt_body(args: argparse.Namespace) -> dict:
+def _att_gt_body(args: argparse.Namespace) -> tuple[str, dict]:
     data = _read_table(args.data)
     covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else None
     res = att_gt(
@@ -120,10 +104,13 @@ def _att_gt_body(args: argparse.Namespace) -> dict:
         bootstrap=args.bootstrap,
         seed=args.seed,
     )
-    return att_gt_payload(res)
+    # Aggregations once, for both the summary and the JSON document.
+    aggregations = compute_aggregations(res)
+    return (att_gt_display(res, elements=True, computed=aggregations).text(),
+            att_gt_document(res, computed=aggregations))
 
 
-def _twfe_body(args: argparse.Namespace) -> dict:
+def _twfe_body(args: argparse.Namespace) -> tuple[str, dict]:
     data = _read_table(args.data)
     absorb = [tuple(a.split(":")) if ":" in a else a for a in args.absorb] if args.absorb else None
     res = twfe(
@@ -136,20 +123,16 @@ def _twfe_body(args: argparse.Namespace) -> dict:
         weights=args.weights,
         cluster=args.cluster,
     )
-    return {
-        "coef": float(res.params.iloc[0]),
-        "se": _num(res.std_errors.iloc[0]),
-        "n_obs": int(res.nobs),
-    }
+    return res.summary(), res.to_dict()
 
 
 def handle_att_gt(args: argparse.Namespace) -> int:
-    """``did att-gt``: Callaway-Sant'Anna ATT(g,t) and the four aggregations as JSON."""
+    """``did att-gt``: Callaway-Sant'Anna ATT(g,t), pre-test and the four aggregations."""
     return _run(args, _att_gt_body)
 
 
 def handle_twfe(args: argparse.Namespace) -> int:
-    """``did twfe``: static TWFE coefficient, clustered SE and N as JSON."""
+    """``did twfe``: static TWFE coefficient with clustered SE, t, p, interval and df."""
     return _run(args, _twfe_body)
 
 
@@ -159,7 +142,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id", required=True, metavar="COL", help="unit identifier column")
     p.add_argument("--time", required=True, metavar="COL", help="period column")
     p.add_argument("--weights", metavar="COL", help="weights column (optional)")
-    p.add_argument("--json", metavar="OUT", help="write JSON here instead of stdout")
+    p.add_argument("--json", metavar="OUT",
+                   help="also write the results as JSON to OUT; '-' writes the JSON to standard "
+                        "output instead of the summary")
 
 
 def _nonnegative_int(text: str) -> int:
@@ -208,7 +193,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 # --------------------------------------------------------------------------- did sensitivity
 # Self-contained: Rambachan-Roth sensitivity of the Callaway-Sant'Anna event study
-# (issue #11 item 5). Prints a readable table; --json writes
+# (issue #11 item 5). Prints the results' table; --json writes
 # {"original": {"lb", "ub"}, "robust": [{"m", "lb", "ub", "method"}], "breakdown": m}.
 
 
@@ -237,25 +222,14 @@ def _sensitivity_run(args: argparse.Namespace):
                       min_e=args.min_e, max_e=args.max_e, **extra)
 
 
+def _sensitivity_body(args: argparse.Namespace) -> tuple[str, dict]:
+    result = _sensitivity_run(args)
+    return result.summary(), result.to_dict()
+
+
 def handle_sensitivity(args: argparse.Namespace) -> int:
     """``did sensitivity``: HonestDiD robust confidence sets for the CS event study."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = _sensitivity_run(args)
-        except (DiDError, _CLIError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    for w in caught:
-        print(f"warning: {str(w.message).splitlines()[0]}", file=sys.stderr)
-    sys.stdout.write(result.summary() + "\n")
-    if args.json:
-        try:
-            Path(args.json).write_text(json.dumps(result.to_dict(), indent=1) + "\n")
-        except OSError as exc:
-            print(f"error: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
-            return 2
-    return 0
+    return _run(args, _sensitivity_body)
 
 
 def _register_sensitivity(did_sub: argparse._SubParsersAction) -> None:
@@ -267,7 +241,6 @@ def _register_sensitivity(did_sub: argparse._SubParsersAction) -> None:
         "or smoothness (FLCI), with the breakdown value.",
     )
     _common(p)
-    p._option_string_actions["--json"].help = "also write the results as JSON here"
     p.add_argument("--group", required=True, metavar="COL", help="first treated period, 0 = never")
     p.add_argument("--control", choices=["never", "notyet"], default="never")
     p.add_argument("--method", choices=["dr", "ipw", "reg"], default="dr")

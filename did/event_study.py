@@ -20,6 +20,7 @@ from scipy import stats
 from did.errors import DiDInputError
 from did.fixed_effects import fe_ols
 from did.panel import require_columns, require_complete, require_numeric
+from did.summaries import event_study_display
 from did.twfe import SMALL_SAMPLE_NOTE, AbsorbSpec, build_design
 
 
@@ -67,18 +68,14 @@ class EventStudyResults:
         return self.estimates.copy()
 
     def summary(self) -> str:
-        return "\n".join(
-            [
-                "TWFE event study (reference period -1, end points binned)",
-                f"observations: {self.nobs}, units: {self.n_entities}",
-                "",
-                self.estimates.to_string(index=False, float_format=lambda v: f"{v:.6f}"),
-                "",
-                f"pre-trend Wald test: W = {self.pretrend_wald:.4f}, df = {self.pretrend_df}, "
-                f"p = {self.pretrend_pvalue:.4f}",
-                SMALL_SAMPLE_NOTE.format(cluster=self.cluster),
-            ]
-        )
+        """Leads and lags with SEs and intervals, the pre-trend test, clusters and df."""
+        return event_study_display(self, SMALL_SAMPLE_NOTE.format(cluster=self.cluster)).text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return event_study_display(self, SMALL_SAMPLE_NOTE.format(cluster=self.cluster)).html()
 
 
 def event_time_dummies(event: np.ndarray, leads: int, lags: int) -> tuple[np.ndarray, list[int]]:

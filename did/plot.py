@@ -40,8 +40,8 @@ def plot_event_study(
     results,
     *,
     title: str | None = None,
-    ylabel: str = "Effect on log TFP",
-    xlabel: str = "Years relative to joining",
+    ylabel: str = "Estimated effect",
+    xlabel: str = "Periods relative to treatment",
     label: str | None = None,
     ax=None,
 ) -> "Figure":
@@ -52,7 +52,8 @@ def plot_event_study(
     results : EventStudyResults, AggregateResults (kind "dynamic") or DataFrame
         The estimates; a frame needs ``event_time, estimate, lower, upper``.
     title, ylabel, xlabel, label : str, optional
-        Texts; ``label`` names the series in the legend.
+        Texts; ``label`` names the series in the legend. The axis defaults are generic:
+        a study passes its own wording (e.g. "Effect on log TFP", "Years since joining").
     ax : matplotlib Axes, optional
         Draw into this axes (to overlay TWFE and CS); a new figure otherwise.
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from did._display import Display, formatted
 from did.att_gt import ATTgtResults, att_gt
 from did.errors import DiDError, DiDInputError
 from did.panel import require_columns, require_complete
@@ -63,14 +64,21 @@ class SubgroupResults:
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
-    def summary(self) -> str:
-        return "\n".join(
-            [
-                f"Effects by {self.by} ({self.estimator})",
-                self.table.to_string(index=False, float_format=lambda v: f"{v:.6f}"),
-                str(self.equality),
-            ]
+    def _display(self) -> Display:
+        return Display(
+            title=f"Effects by {self.by} ({self.estimator})",
+            facts=[("Equality test", str(self.equality))],
+            tables=[("", formatted(self.table))],
         )
+
+    def summary(self) -> str:
+        return self._display().text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return self._display().html()
 
 
 def independent_equality_test(estimates: np.ndarray, se: np.ndarray) -> EqualityTest:

@@ -30,6 +30,7 @@ from scipy import stats
 from did.errors import DiDInputError
 from did.fixed_effects import fe_ols
 from did.panel import require_columns, require_complete, require_numeric
+from did.summaries import twfe_display, twfe_document
 
 SMALL_SAMPLE_NOTE = (
     "SEs clustered by {cluster}; small-sample factor n/(n-d-k) as linearmodels PanelOLS "
@@ -185,17 +186,18 @@ class TWFEResults:
         )
 
     def summary(self) -> str:
-        lines = [
-            "Two-way fixed-effects DiD",
-            f"absorbed: {', '.join(self.absorbed)}",
-            f"observations: {self.nobs}, units: {self.n_entities}, clusters: {self.n_clusters}, "
-            f"within R^2: {self.rsquared_within:.4f}",
-            "",
-            self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6f}"),
-            "",
-            self.note,
-        ]
-        return "\n".join(lines)
+        """Coefficient table with t, p and interval, fixed effects, clusters and df."""
+        return twfe_display(self).text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return twfe_display(self).html()
+
+    def to_dict(self) -> dict:
+        """JSON-ready document (the ``did twfe`` layout)."""
+        return twfe_document(self)
 
 
 def twfe(

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from matching._display import Display, fmt, fmt_p
+
 
 @dataclass(frozen=True)
 class ATTResults:
@@ -90,13 +92,39 @@ class ATTResults:
             ]
         )
 
-    def summary(self) -> str:
+    @property
+    def se_description(self) -> str:
+        if self.se_type == "cluster_subclass_hc1":
+            return "cluster-robust by matched set, HC1 (sandwich::vcovCL(fit, cluster = ~subclass))"
+        return "heteroskedasticity-robust HC3 (sandwich::vcovHC(fit, type = 'HC3'); matching with replacement)"
+
+    def _display(self) -> Display:
         lo, hi = self.conf_int()
-        return (
-            f"ATT on matched sample, outcome {self.outcome}: {self.estimate:.6g} "
-            f"(SE {self.se:.6g}, {self.se_type}; 95% CI [{lo:.6g}, {hi:.6g}]); "
-            f"N = {self.n_obs}, matched sets = {self.n_clusters}"
+        table = pd.DataFrame([{
+            "Outcome": self.outcome, "ATT": fmt(self.estimate), "Std. Error": fmt(self.se),
+            "t value": fmt(self.t_value, 3), "Pr(>|t|)": fmt_p(self.p_value),
+            "[95%": fmt(lo), "Conf. Int.]": fmt(hi),
+        }])
+        return Display(
+            title="Average treatment effect on the treated (matched sample)",
+            facts=[("Model", f"weighted regression lm({self.outcome} ~ treat, weights = weights)"),
+                   ("Standard errors", self.se_description),
+                   ("Sample", f"{self.n_obs} matched units"
+                              + (f" in {self.n_clusters} matched sets" if self.n_clusters else "")
+                              + f", residual df {self.df_resid}")],
+            tables=[("", table)],
+            notes=["Interval and p-value from the t distribution with the residual df (lmtest::coeftest)."],
         )
+
+    def summary(self) -> str:
+        """ATT with its SE (and SE type), t, p and 95% interval, sample size and matched sets."""
+        return self._display().text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return self._display().html()
 
 
 def weighted_att(

@@ -107,6 +107,10 @@ def cem_cells(
     cutpoints: Mapping[str, object] | object | None = None,
 ) -> np.ndarray:
     """Cell codes after coarsening numeric covariates (factors are kept as they are)."""
+    if isinstance(cutpoints, Mapping):
+        unknown = [k for k in cutpoints if k not in covariates]
+        if unknown:
+            raise MatchingError(f"cutpoints given for variables that are not CEM covariates: {', '.join(map(str, unknown))}")
     binned = {}
     for cov in covariates:
         col = data[cov]
@@ -116,5 +120,8 @@ def cem_cells(
         rule = cutpoints.get(cov, "sturges") if isinstance(cutpoints, Mapping) else (
             "sturges" if cutpoints is None else cutpoints
         )
+        if not isinstance(rule, str) and np.ndim(rule) == 0 and rule == 0:
+            binned[cov] = col.to_numpy(dtype=float)  # MatchIt: 0 = no coarsening (exact)
+            continue
         binned[cov] = coarsen(col.to_numpy(dtype=float), rule)
     return cell_codes(pd.DataFrame(binned, index=data.index), list(covariates))

@@ -21,6 +21,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from matching._display import Display, fmt
 from matching.balance import balance_table, combine_before_after
 from matching.design import (
     check_covariates,
@@ -110,6 +111,8 @@ class MatchResults:
     _keep: np.ndarray = field(repr=False)
     _balance_source: pd.DataFrame = field(repr=False)
     _mm: np.ndarray | None = field(repr=False)
+    discard: str = "none"
+    m_order: str = "largest"
 
     # -- model-style accessors -------------------------------------------------
     @property
@@ -286,26 +289,72 @@ class MatchResults:
 
         return overlap_plot(self, **kwargs)
 
-    def summary(self) -> str:
-        """MatchIt-style printout: method, sample sizes and balance."""
-        desc = f"{self.method} matching"
+    def description(self) -> str:
+        """One line: method, ratio, replacement, distance, caliper, exact variables."""
         if self.method == "nearest":
-            desc += f" {self.ratio}:1 {'with' if self.replace else 'without'} replacement on {self.link} score"
+            distance = f"{self.link} propensity score" if self.link else "user-supplied distance"
+            desc = (f"nearest-neighbour {self.ratio}:1 matching {'with' if self.replace else 'without'} "
+                    f"replacement on the {distance}")
             if self.caliper_width is not None:
-                desc += f", caliper {self.caliper} (width {self.caliper_width:.6g})"
+                desc += f", caliper {self.caliper:g} SD (width {self.caliper_width:.6g})"
+            if self.discard != "none":
+                desc += f", discard {self.discard}"
+        elif self.method == "exact":
+            desc = f"exact matching on {', '.join(self.covariates)}"
+        else:
+            desc = f"coarsened exact matching on {', '.join(self.covariates)}"
         if self.exact:
             desc += f", exact on {', '.join(self.exact)}"
-        bal = self.balance()[["covariate", "smd_before", "smd_after", "var_ratio_before", "var_ratio_after"]]
-        return "\n".join(
-            [
-                desc,
-                "Sample sizes:",
-                self.counts().to_string(float_format=lambda v: f"{v:.2f}"),
-                "Balance:",
-                bal.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
-            ]
+        return desc
+
+    def _display(self) -> Display:
+        bal_cols = [("means_treated", "Means Treated"), ("means_control", "Means Control"),
+                    ("smd", "Std. Mean Diff."), ("var_ratio", "Var. Ratio"), ("ecdf_mean", "eCDF Mean"),
+                    ("ecdf_max", "eCDF Max"), ("std_pair_dist", "Std. Pair Dist.")]
+
+        def balance(frame: pd.DataFrame, pair: bool) -> pd.DataFrame:
+            out = {"": list(frame["covariate"])}
+            for key, label in bal_cols:
+                if key != "std_pair_dist" or (pair and frame[key].notna().any()):
+                    out[label] = [fmt(v) for v in frame[key]]
+            return pd.DataFrame(out)
+
+        c = self.counts()
+        rows = [("all_ess", "All (ESS)"), ("all", "All"), ("matched_ess", "Matched (ESS)"), ("matched", "Matched"),
+                ("unmatched", "Unmatched"), ("discarded", "Discarded"), ("dropped_missing", "Dropped (missing)")]
+        sizes = pd.DataFrame({
+            "": [label for _, label in rows],
+            "Control": [f"{c.loc[k, 'control']:.2f}" if k.endswith("_ess") else str(int(c.loc[k, "control"]))
+                        for k, _ in rows],
+            "Treated": [f"{c.loc[k, 'treated']:.2f}" if k.endswith("_ess") else str(int(c.loc[k, "treated"]))
+                        for k, _ in rows],
+        })
+        facts = [("Method", self.description()), ("Estimand", "ATT (weights: treated 1, controls matched)"),
+                 ("Treatment", self.treatment)]
+        if self.propensity is not None:
+            facts.append(("Distance", f"propensity score from a {self.link} GLM of {self.treatment} on "
+                                      f"{', '.join(self.covariates)}"))
+        return Display(
+            title="Matching (R MatchIt semantics)",
+            facts=facts,
+            tables=[("Summary of balance for all data:", balance(self.balance_all(), False)),
+                    ("Summary of balance for matched data:", balance(self.balance_matched(), True)),
+                    ("Sample sizes:", sizes)],
+            notes=["Std. Mean Diff. uses the treated group's SD (all and matched data); ESS is Kish's "
+                   "effective sample size (sum w)^2 / sum w^2."],
         )
 
+    def summary(self) -> str:
+        """MatchIt ``summary(m)``: balance for all and matched data (means, SMD, variance
+        ratio, eCDF mean/max, pair distance) and sample sizes (all, matched, unmatched,
+        discarded, effective)."""
+        return self._display().text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return self._display().html()
 
 def match(
     data: pd.DataFrame,
@@ -357,8 +406,9 @@ def match(
     discard : {"none", "both", "control", "treated"}
         Drop units outside the other group's distance range before matching.
     cutpoints : optional
-        CEM binning: a rule ("sturges", "scott", "fd", "qN"), a number of bins, or a
-        mapping covariate -> rule / number / cut points.
+        CEM binning: a rule ("sturges", "scott", "fd", "qN"), a number of bins (0: no
+        coarsening, i.e. exact on that variable, as MatchIt), or a mapping covariate ->
+        rule / number / cut points.
     drop_missing : bool
         Drop rows with missing covariates (with a warning giving the count) instead
         of refusing them.
@@ -390,6 +440,12 @@ def match(
         raise MatchingError(f"caliper must be a positive number; got {caliper}")
     covariates = list(covariates)
     exact = list(exact or [])
+    if exact and method != "nearest":
+        # MatchIt ignores `exact` here with a warning; a silently ignored option is refused instead.
+        hint = ("it already matches exactly on every covariate: give the variables to match on as covariates"
+                if method == "exact" else
+                "give those variables cutpoints 0 (no coarsening) instead, e.g. cutpoints={'x': 0}")
+        raise MatchingError(f"exact= applies to nearest-neighbour matching, not method='{method}': {hint}")
     missing_cols = [c for c in exact if c not in data.columns]
     if missing_cols:
         raise MatchingError(f"exact-matching variables not in the data: {', '.join(missing_cols)}")
@@ -511,6 +567,8 @@ def match(
         _keep=keep,
         _balance_source=sub,
         _mm=mm_pos,
+        discard=discard,
+        m_order=m_order,
     )
 
 

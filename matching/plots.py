@@ -8,14 +8,20 @@ Journal of Economic Surveys 22(1), fig. 1.
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg", force=False)
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+def _plotting():
+    """pyplot (Agg backend) and seaborn, imported on first use for start-up time: they cost
+    about a second for every ``import matching`` that draws nothing (the CLI, pipeline steps)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    return plt, sns
 
 
 def love_plot(
@@ -37,6 +43,7 @@ def love_plot(
     absolute : bool
         Plot ``|SMD|``.
     """
+    plt, sns = _plotting()
     bal = balance if not drop_distance else balance[balance["covariate"] != "distance"]
     long = bal.melt(
         id_vars="covariate", value_vars=["smd_before", "smd_after"], var_name="sample", value_name="smd"
@@ -68,6 +75,7 @@ def overlap_plot(result, *, bins: int = 30, title: str = "Propensity score overl
     result : MatchResults
         A nearest-neighbour result (it has a distance).
     """
+    plt, sns = _plotting()
     frame = result.to_frame().dropna(subset=["distance"])
     if frame.empty:
         raise ValueError("overlap plot needs a distance (nearest-neighbour matching)")

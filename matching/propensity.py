@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from matching._display import Display, formatted
 from matching.design import (
     check_covariates,
     complete_cases,
@@ -207,6 +208,17 @@ class PropensityScoreResults:
             f"iterations = {self.iterations}"
         )
         return head + "\n" + self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return Display(
+            title=f"Propensity score: {self.link} GLM of {self.treatment}",
+            facts=[("Covariates", ", ".join(self.covariates)), ("Observations", str(self.n_obs)),
+                   ("Dropped (missing)", str(self.n_dropped)), ("Iterations", str(self.iterations))],
+            tables=[("", formatted(self.to_frame()))],
+        ).html()
 
 
 def propensity_score(

@@ -9,10 +9,12 @@ This package never imports Dagster.
 
 from __future__ import annotations
 
+from reports.audit import AuditResult, Leak, audit_publication
 from reports.disclosure import (
     DisclosureRules,
     Relation,
     cell_statistics,
+    middle_mean,
     primary_reasons,
     regression_reason,
     secondary_suppression,
@@ -40,15 +42,18 @@ from reports.render import to_csv, to_latex, to_markdown, to_xlsx_bytes, write_t
 from reports.tables import PublishedTable
 
 __all__ = [
+    "AuditResult",
     "DisclosureRules",
     "EffectColumn",
     "FirmIdentifierError",
+    "Leak",
     "PublishedTable",
     "Relation",
     "ReportError",
     "ReportFigure",
     "StudyNotes",
     "assert_no_firm_identifiers",
+    "audit_publication",
     "build_balance_table",
     "build_elasticity_table",
     "build_flows_table",
@@ -61,6 +66,7 @@ __all__ = [
     "build_robustness_table",
     "build_weight_table",
     "cell_statistics",
+    "middle_mean",
     "primary_reasons",
     "regression_reason",
     "secondary_suppression",

@@ -21,11 +21,26 @@ Primary suppression
 
 Secondary suppression
     A suppressed cell must not be recoverable from published totals or differences.
-    Each additive relation ``total = c1 + ... + ck`` is checked; while any relation has
-    exactly one suppressed member, one more member is suppressed: the smallest
-    eligible component (by ``size``, ties by position), or, when every component but
-    the suppressed one is unavailable, the total. This is repeated to a fixed point
-    (Hundepool et al., 2012, section 4.4, the "hypercube" idea reduced to one level).
+    Each additive relation ``total = c1 + ... + ck`` is checked. A suppressed cell whose
+    value an attacker knows anyway (a cell without firms is 0; a value printed in
+    another table) is no protection: it counts as published. While a relation has
+    exactly one unknown suppressed member, or a primary-suppressed member whose
+    unknown fellow suppressions add up to less than ``p_percent`` of its own
+    magnitude (the upper protection level of the p% rule: the total minus the
+    published members would bound it within p%), one more member is suppressed: the
+    smallest eligible component large enough to give that protection (by ``size``,
+    ties by position; the largest if none is), or, when no component is eligible, the
+    total. This is repeated to a fixed point (Hundepool et al., 2012, sections 4.3
+    and 4.4, the "hypercube" idea reduced to one level). Relations across tables that
+    share margins are given to the same call; :func:`reports.audit.audit_publication`
+    then checks the published set as an attacker would, with linear programming.
+
+Order statistics
+    A median or any other quantile of a group is one firm's value (or the mean of two).
+    :func:`middle_mean` publishes instead the mean of the middle ``min_firms`` values
+    (one more when needed to stay centred), and only when the firms left out are
+    themselves at least ``min_firms`` (their sum is the group total minus the middle
+    sum, so it is a published cell too).
 
 Regression cells
     A coefficient is published only with residual degrees of freedom of at least
@@ -34,7 +49,8 @@ Regression cells
 
 Reasons are ``"<code>: <detail>"`` strings with codes :data:`MIN_FIRMS`,
 :data:`DOMINANCE`, :data:`P_RULE`, :data:`SECONDARY`, :data:`RESIDUAL_DF`,
-:data:`DUMMY_COVERAGE`; an empty string means the cell is published.
+:data:`DUMMY_COVERAGE`, :data:`ORDER_STATISTIC`; an empty string means the cell is
+published.
 
 The PyPI package ``acro`` (1.0.2) was considered and not used: it is a stateful
 session object that records outputs into its own folder, counts rows rather than
@@ -46,7 +62,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -59,6 +75,7 @@ P_RULE = "p_rule"
 SECONDARY = "secondary"
 RESIDUAL_DF = "residual_df"
 DUMMY_COVERAGE = "dummy_coverage"
+ORDER_STATISTIC = "order_statistic"
 
 #: Columns of every companion disclosure frame, in order.
 COMPANION_COLUMNS: tuple[str, ...] = ("row", "column", "n_firms", "top2_share", "suppressed_reason")
@@ -231,6 +248,8 @@ def secondary_suppression(
     reasons: pd.Series,
     relations: Sequence[Relation],
     size: pd.Series | None = None,
+    known: pd.Series | None = None,
+    p_percent: float = 0.0,
 ) -> pd.Series:
     """Add secondary suppressions until no relation reveals a suppressed cell.
 
@@ -240,10 +259,23 @@ def secondary_suppression(
         Primary reasons indexed by cell id (empty string = published).
     relations
         Additive relations among cell ids; ids absent from ``reasons`` are an error.
+        Give the relations of every table that shares the cells' margins to one call.
     size
-        Value used to pick the cell to sacrifice (smallest first); by default the
-        cell's position in ``reasons``. Ties are broken by position, so the choice is
-        deterministic.
+        Magnitude of each cell (non-negative), used to pick the cell to sacrifice
+        (smallest first) and for the p% protection; by default the cell's position in
+        ``reasons``. Ties are broken by position, so the choice is deterministic.
+    known
+        Boolean, ``True`` for cells whose value an attacker knows whatever this call
+        decides: a cell without any firm (its value is 0, and a published count or a
+        public membership list says so) or a value printed in another table. Such a
+        cell neither needs protection nor gives any: a suppressed known cell counts as
+        published in every relation, and it is never picked to protect another cell.
+    p_percent
+        Protection a primary-suppressed cell needs, as a fraction of its ``size``: the
+        other unknown suppressed members of each of its relations must add up to at
+        least that much, or the relation's total minus its published members would put
+        the cell within p% (Hundepool et al., 2012, section 4.3.3, upper protection
+        level; with the default 0 only the count of hidden cells matters).
 
     Returns
     -------
@@ -251,26 +283,130 @@ def secondary_suppression(
         Reasons with ``"secondary: protects <cell>"`` added where needed.
     """
     out = reasons.astype(object).copy()
+    primary = out != ""
     position = pd.Series(np.arange(len(out)), index=out.index)
-    order_key = size.reindex(out.index).astype(float) if size is not None else position.astype(float)
+    order_key = size.reindex(out.index).astype(float).fillna(0.0) if size is not None else position.astype(float)
+    magnitude = order_key.abs() if size is not None else pd.Series(0.0, index=out.index)
+    is_known = (
+        known.reindex(out.index).fillna(False).astype(bool)
+        if known is not None
+        else pd.Series(False, index=out.index)
+    )
     for rel in relations:
         for cell in (rel.total, *rel.components):
             if cell not in out.index:
                 raise ReportError(f"secondary_suppression: relation refers to unknown cell {cell!r}")
+
+    def hidden(c: Hashable) -> bool:
+        return out[c] != "" and not is_known[c]
+
+    def exposed(members: Sequence[Hashable]) -> tuple[Hashable, float] | None:
+        """The first hidden member the others do not protect, with the size still missing."""
+        unknown = [c for c in members if hidden(c)]
+        if len(unknown) == 1:
+            return unknown[0], p_percent * magnitude[unknown[0]]
+        if p_percent > 0:
+            total = sum(magnitude[c] for c in unknown)
+            for c in unknown:
+                need = p_percent * magnitude[c] - (total - magnitude[c])
+                if primary[c] and need > 0:
+                    return c, need
+        return None
+
     changed = True
     while changed:  # each pass suppresses at least one more cell, so this terminates
         changed = False
         for rel in relations:
             members = (rel.total, *rel.components)
-            hidden = [c for c in members if out[c] != ""]
-            if len(hidden) != 1:
+            found = exposed(members)
+            if found is None:
                 continue
-            candidates = [c for c in rel.components if out[c] == ""]
-            if not candidates:
+            cell, need = found
+            candidates = [c for c in rel.components if out[c] == "" and not is_known[c]]
+            if not candidates and out[rel.total] == "" and not is_known[rel.total]:
                 candidates = [rel.total]
-            pick = min(candidates, key=lambda c: (order_key[c], position[c]))
-            out[pick] = f"{SECONDARY}: protects {_cell_name(hidden[0])}"
+            if not candidates:
+                continue  # nothing left to hide here: the audit reports it if it leaks
+            enough = [c for c in candidates if magnitude[c] >= need]
+            if enough:
+                pick = min(enough, key=lambda c: (order_key[c], position[c]))
+            else:
+                pick = max(candidates, key=lambda c: (order_key[c], -position[c]))
+            out[pick] = f"{SECONDARY}: protects {_cell_name(cell)}"
             changed = True
+    return out
+
+
+def middle_mean(
+    data: pd.DataFrame,
+    by: Sequence[str],
+    value: str,
+    firm: str,
+    rules: DisclosureRules,
+    magnitude: bool = False,
+) -> pd.DataFrame:
+    """A median that is not one firm's value: the mean of the middle firms of each group.
+
+    The values of a group are sorted (ties by ``firm``, so the result is
+    deterministic) and the middle ``k`` are averaged, with ``k = min_firms``, or
+    ``min_firms + 1`` when the group size and ``min_firms`` differ in parity (so the
+    window is centred and, for a symmetric distribution, estimates the median). The
+    firms left out on both sides have a known sum too (group total, published as
+    mean x N, minus the middle sum), so the statistic is published only when that
+    complement is empty or holds at least ``min_firms`` firms; with ``magnitude`` both
+    the middle and the complement must also pass the dominance and p% rules. A
+    group below ``min_firms`` gets the threshold reason.
+
+    Parameters
+    ----------
+    data
+        One row per firm: the ``by`` columns, ``firm`` and ``value`` (rows with a
+        missing value are left out).
+    by
+        Columns defining a group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``by``: ``value`` (the middle mean), ``k`` (firms averaged), ``n``
+        (firms in the group) and ``reason`` (empty string = publishable; code
+        :data:`ORDER_STATISTIC` when the complement or the middle fails).
+    """
+    by = list(by)
+    missing = [c for c in [*by, firm, value] if c not in data.columns]
+    if missing:
+        raise ReportError(f"middle_mean: missing column(s) {', '.join(missing)}")
+    frame = data.loc[data[value].notna(), [*by, firm, value]].sort_values([*by, value, firm], kind="mergesort")
+    grouped = frame.groupby(by, sort=True, dropna=False)
+    n = grouped[value].transform("size").to_numpy(np.int64)
+    rank = grouped.cumcount().to_numpy(np.int64)
+    k_min = int(rules.min_firms)
+    k = np.minimum(n, k_min + (n - k_min) % 2)
+    left = (n - k) // 2
+    middle = (rank >= left) & (rank < left + k)
+    frame = frame.assign(_middle=middle)
+    out = pd.DataFrame(
+        {
+            "value": frame.loc[middle].groupby(by, sort=True, dropna=False)[value].mean(),
+            "k": frame.loc[middle].groupby(by, sort=True, dropna=False)[value].size().astype(float),
+            "n": grouped[value].size().astype(float),
+        }
+    )
+    out["reason"] = primary_reasons(pd.DataFrame({"n_firms": out["n"]}), rules)
+    outside = out["n"] - out["k"]
+    thin = (out["reason"] == "") & (outside > 0) & (outside < k_min)
+    out.loc[thin, "reason"] = [
+        f"{ORDER_STATISTIC}: the {int(a)} firms outside the middle {int(b)} are fewer than {k_min}"
+        for a, b in zip(outside[thin], out.loc[thin, "k"])
+    ]
+    if magnitude:
+        for part, label in ((frame.loc[middle], "middle"), (frame.loc[~middle], "outside")):
+            if part.empty:
+                continue
+            checked = primary_reasons(cell_statistics(part, by, firm, value), replace(rules, min_firms=1))
+            checked = checked.reindex(out.index).fillna("")
+            fail = (out["reason"] == "") & (checked != "")
+            out.loc[fail, "reason"] = [f"{ORDER_STATISTIC}: firms {label} the middle: {r}" for r in checked[fail]]
     return out
 
 

@@ -266,6 +266,64 @@ def employment_index_figure(
         return _freeze_layout(fig)
 
 
+def _merged_bins(
+    values: np.ndarray, edges: np.ndarray, min_firms: int, firms: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge adjacent histogram bins until each drawn bin holds at least ``min_firms`` firms.
+
+    A bin with fewer firms is not left out (the total minus the drawn bins would give
+    its count back) but merged with its right neighbours; a thin remainder at the end
+    joins the last bin, and empty stretches are drawn as empty bins. Values outside
+    ``edges`` go to the end bins. ``firms`` (codes, one per value) counts distinct firms;
+    without it every value is a firm. Returns left edges, widths and value counts; the
+    edges are points of the fixed grid ``edges``, never a data value. The loop runs
+    over bins, not firms.
+    """
+    cell = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
+    codes = np.arange(len(values)) if firms is None else np.asarray(firms)
+    members = [codes[cell == i] for i in range(len(edges) - 1)]
+    bins: list[list[int]] = []  # each: [first cell, last cell]
+    pending: list[int] = []
+    pending_firms = np.array([], dtype=codes.dtype)
+    for i, cell_firms in enumerate(members):
+        if not pending and len(cell_firms) == 0:
+            bins.append([i, i])  # an empty bin is a known zero: drawn as such
+            continue
+        pending.append(i)
+        pending_firms = np.union1d(pending_firms, cell_firms)
+        if len(pending_firms) >= min_firms:
+            bins.append([pending[0], i])
+            pending, pending_firms = [], np.array([], dtype=codes.dtype)
+    if pending:
+        full = [j for j, (a, b) in enumerate(bins) if any(len(members[c]) for c in range(a, b + 1))]
+        if full:
+            # the thin tail joins the last bin with firms, and the empty bins in between
+            bins = bins[: full[-1]] + [[bins[full[-1]][0], pending[-1]]]
+        else:
+            bins = []  # fewer than min_firms firms in all: nothing can be drawn
+    counts = np.bincount(cell, minlength=len(edges) - 1)
+    left = np.array([edges[a] for a, _ in bins], dtype=float)
+    width = np.array([edges[b + 1] - edges[a] for a, b in bins], dtype=float)
+    total = np.array([counts[a : b + 1].sum() for a, b in bins], dtype=float)
+    return left, width, total
+
+
+def middle_quantile(values: np.ndarray, q: float, k: int) -> float:
+    """The q-quantile as the mean of the ``k`` sorted values around its rank.
+
+    A plain quantile is one value (or two interpolated): drawn as an axis limit or a
+    bin edge it would show one firm's value. Averaging ``k >= min_firms`` neighbours
+    does not (the same device as :func:`reports.disclosure.middle_mean`).
+    """
+    ordered = np.sort(np.asarray(values, dtype=float))
+    n = len(ordered)
+    if n == 0:
+        raise ReportError("middle_quantile: no values")
+    k = max(1, min(int(k), n))
+    start = int(np.clip(np.floor(q * (n - 1) - (k - 1) / 2 + 0.5), 0, n - k))  # window centred on the rank
+    return float(ordered[start : start + k].mean())
+
+
 def overlap_figure(
     scores: pd.DataFrame,
     bins: int = 20,
@@ -278,15 +336,16 @@ def overlap_figure(
     ----------
     scores
         Firm level: ``pscore`` in [0, 1], ``treated`` (0/1). Only binned densities are
-        drawn; a bin holding fewer than ``min_firms`` firms of a group is left out, so
-        no individual score can be read off the figure.
+        drawn, on a fixed grid of ``bins`` equal bins on [0, 1]; adjacent bins are
+        merged until each drawn bin holds at least ``min_firms`` firms of its group
+        (:func:`_merged_bins`), so no individual score can be read off the figure and no
+        thin bin can be recovered as the total minus the others.
     """
     _require(scores, ["pscore", "treated"], "overlap figure")
     ps = scores["pscore"].astype(float)
     if ((ps < 0) | (ps > 1)).any():
         raise ReportError("overlap figure: pscore must lie in [0, 1]")
     edges = np.linspace(0.0, 1.0, bins + 1)
-    width = edges[1] - edges[0]
     with report_theme():
         fig, axes = _new_figure()
         ax = axes[0, 0]
@@ -295,10 +354,9 @@ def overlap_figure(
             (0, "Candidate controls", CONTROL_COLOUR, -1.0),
         ):
             values = ps[scores["treated"].astype(int) == flag].dropna().to_numpy()
-            counts, _ = np.histogram(values, bins=edges)
-            density = counts / max(len(values), 1) / width
-            density = np.where((counts > 0) & (counts < rules.min_firms), np.nan, density)
-            ax.bar(edges[:-1], sign * density, width=width, align="edge", color=colour, alpha=0.75, label=label, lw=0)
+            left, width, counts = _merged_bins(values, edges, rules.min_firms)
+            density = counts / max(len(values), 1) / np.where(width > 0, width, 1.0)
+            ax.bar(left, sign * density, width=width, align="edge", color=colour, alpha=0.75, label=label, lw=0)
         ax.axhline(0, color="black", lw=0.7)
         ax.set_xlabel("Propensity score")
         ax.set_ylabel("Density (controls below the axis)")
@@ -312,29 +370,38 @@ def tfp_distribution_figure(
     bins: int = 40,
     rules: DisclosureRules = DisclosureRules(),
     title: str = "Distribution of log TFP relative to the industry-year mean",
+    firm: str | None = None,
 ) -> Figure:
     """Histogram of firm-year log TFP, demeaned by industry and year.
 
     Parameters
     ----------
     tfp
-        ``log_tfp``, ``industry``, ``year`` (firm-year level). Only binned densities
-        are drawn, and a bin holding fewer than ``min_firms`` firm-years is left out,
-        so no firm's value can be read off the figure.
+        ``log_tfp``, ``industry``, ``year`` (firm-year level), and the ``firm`` column
+        if given. The range runs between the 0.5% and 99.5% quantiles, each taken as
+        the mean of ``min_firms`` neighbouring values (:func:`middle_quantile`), so no
+        axis limit or bin edge is one firm's value; the tails go into the end bins.
+        Adjacent bins are merged until each holds at least ``min_firms`` firms (distinct
+        firms with ``firm``, firm-years otherwise), so no firm's value can be read off.
     """
-    _require(tfp, ["log_tfp", "industry", "year"], "TFP distribution figure")
+    _require(tfp, ["log_tfp", "industry", "year", *([firm] if firm else [])], "TFP distribution figure")
     values = tfp["log_tfp"] - tfp.groupby(["industry", "year"])["log_tfp"].transform("mean")
-    values = values[np.isfinite(values)].to_numpy()
+    finite = np.isfinite(values.to_numpy(float))
+    values = values.to_numpy(float)[finite]
     if len(values) == 0:
         raise ReportError("TFP distribution figure: no finite log TFP values")
-    edges = np.linspace(*np.quantile(values, [0.005, 0.995]), bins + 1)
-    counts, _ = np.histogram(values, bins=edges)
-    width = edges[1] - edges[0]
-    density = np.where(counts < rules.min_firms, np.nan, counts / len(values) / width)
+    codes = pd.factorize(tfp.loc[finite, firm])[0] if firm else None
+    k = rules.min_firms
+    lo, hi = middle_quantile(values, 0.005, k), middle_quantile(values, 0.995, k)
+    if not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, bins + 1)
+    left, width, counts = _merged_bins(values, edges, k, codes)
+    density = counts / len(values) / np.where(width > 0, width, 1.0)
     with report_theme():
         fig, axes = _new_figure()
         ax = axes[0, 0]
-        ax.bar(edges[:-1], density, width=width, align="edge", color=MEMBER_COLOUR, alpha=0.8, lw=0)
+        ax.bar(left, density, width=width, align="edge", color=MEMBER_COLOUR, alpha=0.8, lw=0)
         ax.axvline(0, color="black", lw=0.7)
         ax.set_xlabel("Log TFP minus industry-year mean")
         ax.set_ylabel("Density")

@@ -1,12 +1,27 @@
 """A last check before publication: no Belgian enterprise number may appear in an output.
 
-An enterprise number (KBO/BCE) has ten digits, the first 0 or 1, written ``0123456789``,
-``0123.456.789`` or ``BE0123456789``; old files drop the leading 0. Outputs of this
-project only ever carry formatted aggregates (thousands separated by commas), so any
-stand-alone run of ten digits starting with 0 or 1, any dotted ``NNNN.NNN.NNN`` or
-``NNN.NNN.NNN`` and any ``BE``-prefixed number is treated as a leak, whether or not its
-mod-97 check digits are valid (an invalid number can still identify a firm after a
-typo). A bare nine-digit run is not flagged: it cannot be told from an amount.
+An enterprise number (KBO/BCE) has ten digits, the first 0 or 1, the last two a mod-97
+check on the first eight (python-stdnum, :mod:`stdnum.be.vat`); old files drop the
+leading 0 (nine digits). It is printed bare (``0544644607``), grouped 4-3-3 with one
+kind of separator, dots, spaces, no-break spaces, hyphens or TeX/HTML spaces (``0544.644.607``,
+``0544 644 607``, ``0544-644-607``, ``0544\\,644\\,607``, ``0544&nbsp;644&nbsp;607``),
+the old form grouped 3-3-3 (``544.644.607``), and with a ``BE`` prefix.
+
+What is flagged (decided for issue 12, item 4):
+
+* anything ``BE``-prefixed, and every ten-digit form starting with 0, and the dotted
+  4-3-3 form, whatever the check digits: no amount is ever printed that way, and a
+  number with a typo still identifies a firm;
+* ten-digit forms starting with 1 when bare or grouped by spaces or hyphens, and every
+  nine-digit form, only when the mod-97 check validates: these shapes are also
+  amounts (``1234567890``, French ``544 644 607``) or SVG glyph coordinates, and a
+  random number passes the check once in 97.
+
+Never flagged: comma-grouped numbers (``1,234,567,890``: the outputs' thousands
+separator, and 1-3-3-3 is no enterprise-number form), digits inside a longer number,
+a decimal fraction (``0.0544644607``) or an alphanumeric token (hex digests, SVG ids),
+and SVG path geometry (``d="..."``, whose integer glyph coordinates come in triples;
+the text of an SVG label is also written as a comment, which is scanned).
 """
 
 from __future__ import annotations
@@ -18,41 +33,61 @@ import re
 import zipfile
 from pathlib import Path
 
+from stdnum.be import vat
+
 from reports.errors import FirmIdentifierError
 
-# Each alternative is anchored so it cannot start or end inside a longer number, a
-# decimal fraction ("0.0312345678" is a coefficient) or an alphanumeric token: hex
-# digests in the run manifest and SVG element ids ("p0123456789") are not identifiers,
-# and an enterprise number in a published file would stand on its own. A comma is not
+# Each match is anchored so it cannot start or end inside a longer number, a decimal
+# fraction ("0.0312345678" is a coefficient) or an alphanumeric token: hex digests in the
+# run manifest and SVG element ids ("p0123456789") are not identifiers, and an
+# enterprise number in a published file would stand on its own. A comma is not
 # excluded: our outputs group thousands by three digits, so a comma followed by ten
 # digits is a CSV separator, never a thousands group.
 _ALONE_BEFORE = r"(?<![0-9A-Za-z])(?<![0-9]\.)"
 _ALONE_AFTER = r"(?![0-9A-Za-z])(?!\.[0-9])"
+#: Group separators an enterprise number is printed with: space, dot, hyphen, no-break
+#: and narrow no-break space, TeX ``~``, ``\,`` and ``\ ``, HTML no-break space.
+_SEP = r"(?:[ .\-\u00a0\u202f~]|\\[, ]|&nbsp;|&#160;|&#x[aA]0;)"
 FIRM_IDENTIFIER_PATTERN = re.compile(
-    "|".join(
-        [
-            # BE prefix, with or without the leading 0, dots or spaces optional
-            r"(?<![0-9A-Za-z])BE[\s.]?[01]?[0-9]{3}[\s.]?[0-9]{3}[\s.]?[0-9]{3}" + _ALONE_AFTER,
-            # dotted ten-digit or nine-digit form
-            _ALONE_BEFORE + r"[01]?[0-9]{3}\.[0-9]{3}\.[0-9]{3}" + _ALONE_AFTER,
-            # bare ten digits starting with 0 or 1
-            _ALONE_BEFORE + r"[01][0-9]{9}" + _ALONE_AFTER,
-        ]
-    ),
+    _ALONE_BEFORE
+    + r"(?P<prefix>BE[ .:\-]?\s*)?"
+    + rf"(?P<number>[0-9]{{3,4}}(?P<sep1>{_SEP})?[0-9]{{3}}(?P<sep2>{_SEP})?[0-9]{{3}})"
+    + _ALONE_AFTER,
     flags=re.IGNORECASE,
 )
+
+
+def _is_identifier(match: re.Match[str]) -> bool:
+    """Whether a digit group shaped like an enterprise number is treated as one (see the module docstring)."""
+    digits = re.sub(r"&#x?[0-9a-f]+;|[^0-9]", "", match.group("number"), flags=re.IGNORECASE)
+    if len(digits) not in (9, 10) or (len(digits) == 10 and digits[0] not in "01"):
+        return False
+    if match.group("sep1") != match.group("sep2"):
+        return False  # "211.261842" is a decimal, "211.261 842" two coordinates: no number is printed so
+    if match.group("prefix"):
+        return True
+    if len(digits) == 10:
+        dotted = match.group("sep1") == "." and match.group("sep2") == "."
+        if digits[0] == "0" or dotted:
+            return True
+    return vat.is_valid(digits)
+
 
 _DATA_URI = re.compile(r"data:[a-z/+.-]+;base64,([A-Za-z0-9+/=]+)")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
+_GEOMETRY = re.compile(r"(?<=\s)(?:d|points)=\"[^\"]*\"")
+
+
 def find_firm_identifiers(text: str) -> list[str]:
-    """Every substring of ``text`` shaped like an enterprise number, masked.
+    """Every substring of ``text`` that is an enterprise number in a printed form, masked.
 
     Only the first four characters are kept (``0123******``) so that an error message
     never repeats the identifier it warns about.
     """
-    return [_mask(m.group(0)) for m in FIRM_IDENTIFIER_PATTERN.finditer(text)]
+    text = _GEOMETRY.sub("", text)
+    return [_mask(m.group(0)) for m in FIRM_IDENTIFIER_PATTERN.finditer(text) if _is_identifier(m)]
 
 
 def _mask(found: str) -> str:

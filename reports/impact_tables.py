@@ -17,8 +17,10 @@ import pandas as pd
 
 from reports.disclosure import (
     MIN_FIRMS,
+    SECONDARY,
     DisclosureRules,
     cell_statistics,
+    middle_mean,
     primary_reasons,
     regression_reason,
 )
@@ -240,7 +242,7 @@ def build_profile_table(
     name: str = "T1_pre_membership_profile",
     title: str = "Pre-membership profile of members and non-members",
 ) -> PublishedTable:
-    """T1: means, SD, medians and standardised differences, members vs non-members.
+    """T1: means, SD, medians (as middle means) and standardised differences, members vs non-members.
 
     Parameters
     ----------
@@ -262,9 +264,11 @@ def build_profile_table(
     PublishedTable
         Rows = variables; columns ``Members: mean/SD/median/N``, ``Non-members: ...``,
         ``Std. diff.`` = (mean_m - mean_n) / sqrt((var_m + var_n) / 2)
-        (Austin, 2009, eq. 1; Imbens and Rubin, 2015, ch. 14). A group statistic that
-        fails disclosure is suppressed in all its cells and in the standardised
-        difference.
+        (Austin, 2009, eq. 1; Imbens and Rubin, 2015, ch. 14). The "median" is the
+        mean of the middle ``min_firms`` firms (:func:`reports.disclosure.middle_mean`),
+        never one firm's value. A group statistic that fails disclosure is suppressed
+        in all its cells, in the standardised difference and, as secondary
+        suppression, in the other group (the two add up to all firms).
     """
     labels = dict(variables) if isinstance(variables, Mapping) else {v: v for v in variables}
     if not labels:
@@ -282,7 +286,17 @@ def build_profile_table(
         nonneg = long.groupby("variable")["value"].min() >= 0
         magnitudes = [v for v in labels if bool(nonneg.get(v, False))]
     long["magnitude"] = np.where(long["variable"].isin(list(magnitudes)), long["value"], np.nan)
-    desc = long.groupby(["variable", "group"])["value"].agg(["mean", "std", "median", "count"])
+    desc = long.groupby(["variable", "group"])["value"].agg(["mean", "std", "count"])
+    # The median of an odd-sized group is one firm's value: publish the mean of the
+    # middle firms instead (reports.disclosure.middle_mean), separately for magnitudes
+    # (dominance checked on the middle and on the firms left out) and the rest.
+    is_mag = long["variable"].isin(list(magnitudes))
+    medians = pd.concat(
+        [
+            middle_mean(long.loc[is_mag], ["variable", "group"], "value", firm, rules, magnitude=True),
+            middle_mean(long.loc[~is_mag], ["variable", "group"], "value", firm, rules, magnitude=False),
+        ]
+    )
     stats = cell_statistics(long, ["variable", "group"], firm)
     mags = cell_statistics(long.dropna(subset=["magnitude"]), ["variable", "group"], firm, "magnitude")
     stats = stats.join(mags.drop(columns="n_firms"), rsuffix="_m")
@@ -290,6 +304,15 @@ def build_profile_table(
         stats[col] = stats[f"{col}_m"]
     reasons = primary_reasons(stats, rules)
     groups = ("Members", "Non-members")
+    # Members + non-members = all firms of the reference year, whose totals other
+    # tables (M3's regional totals) or public statistics give: mean x N of one group
+    # would reveal the other's. A group suppressed for a variable hides the other too.
+    for var in labels:
+        hidden = [g for g in groups if reasons.get((var, g), "x") != ""]
+        if len(hidden) == 1:
+            other = next(g for g in groups if g not in hidden)
+            if (var, other) in reasons.index:
+                reasons[(var, other)] = f"{SECONDARY}: protects {hidden[0]} / {labels[var]}"
     headers = [f"{g}: {s}" for g in groups for s in ("mean", "SD", "median", "N")] + ["Std. diff."]
     grid = CellGrid(headers, ["Variable"])
     for var, label in labels.items():
@@ -300,20 +323,20 @@ def build_profile_table(
         for g in groups:
             key = (var, g)
             row = (
-                desc.loc[key]
-                if key in desc.index
-                else pd.Series({"mean": np.nan, "std": np.nan, "median": np.nan, "count": 0})
+                desc.loc[key] if key in desc.index else pd.Series({"mean": np.nan, "std": np.nan, "count": 0})
             )
             k = float(stats["n_firms"].get(key, 0))
             r = reasons.get(key, f"{MIN_FIRMS}: 0 firms < {rules.min_firms}")
+            median = medians.loc[key] if key in medians.index else pd.Series({"value": np.nan, "reason": r})
             values[f"{g}: mean"] = format_number(row["mean"], decimals)
             values[f"{g}: SD"] = format_number(row["std"], decimals)
-            values[f"{g}: median"] = format_number(row["median"], decimals)
+            values[f"{g}: median"] = format_number(median["value"], decimals)
             values[f"{g}: N"] = format_count(row["count"])
             for s in ("mean", "SD", "median", "N"):
                 n[f"{g}: {s}"] = k
                 share[f"{g}: {s}"] = float(stats["top2_share"].get(key, np.nan))
                 why[f"{g}: {s}"] = r
+            why[f"{g}: median"] = r or median["reason"]
         m, nm = (desc.loc[(var, g)] if (var, g) in desc.index else None for g in groups)
         if m is not None and nm is not None:
             pooled = np.sqrt((m["std"] ** 2 + nm["std"] ** 2) / 2.0)
@@ -323,10 +346,20 @@ def build_profile_table(
         why["Std. diff."] = derived
         grid.add_row(label, values, n, share, why)
     footnote = notes.footnote(
-        timing_note.strip() + " Std. diff. = difference in means over the square root of the mean of the two variances.",
+        timing_note.strip() + " Std. diff. = difference in means over the square root of the mean of the two variances. "
+        + median_note(rules),
         rules=rules,
     )
     return grid.build(name, title, footnote, rules)
+
+
+def median_note(rules: DisclosureRules) -> str:
+    """The footnote sentence saying what a published "median" is (see :func:`middle_mean`)."""
+    k = int(rules.min_firms)
+    return (
+        f"Median: mean of the middle {k} values ({k + 1} when needed to centre them), so that no cell is one firm's "
+        f"value; shown only if the firms outside the middle number 0 or at least {k}."
+    )
 
 
 # --------------------------------------------------------------------------- T2

@@ -116,6 +116,13 @@ def _full_index(clusters: list[str], years: list[int]) -> pd.MultiIndex:
     return pd.MultiIndex.from_product([clusters, years], names=["cluster", "year"])
 
 
+def _known_zero(n_firms: pd.Series) -> pd.Series:
+    """Cells without a firm: their value is 0 and an attacker knows it (M1 prints the
+    members listed and matched, the membership lists are public), so a suppressed
+    empty cell protects nothing and needs no protection (issue 12, item 1)."""
+    return n_firms.fillna(0) == 0
+
+
 def _additive_relations(clusters: list[str], years: list[int], column: str) -> list[Relation]:
     # "All clusters" counts each firm once, so it equals the sum of the clusters only
     # without multi-cluster firms; treating it as a sum anyway is conservative.
@@ -140,7 +147,7 @@ def build_membership_table(
     membership lists and is not suppressed. ``Matched to accounts`` counts members with
     a firm-year in ``panel``; it and the two shares (among matched members, in percent)
     need ``min_firms`` matched members, with secondary suppression of the matched
-    counts against ``All clusters``.
+    counts against ``All clusters`` (an empty cell is a known zero, not a protector).
     """
     panel = _canonical(
         panel, {"firm_id": firm, "year": "year", "fte": "fte", "foreign_owned": "foreign_owned"}, "panel"
@@ -164,6 +171,7 @@ def build_membership_table(
         pd.Series(reasons.to_numpy(), index=cell_ids),
         _additive_relations(clusters, yrs, "n"),
         size=pd.Series(m["n"].to_numpy(), index=cell_ids),
+        known=pd.Series(_known_zero(m["n"]).to_numpy(), index=cell_ids),
     )
     headers = ["Members listed", "Matched to accounts", "SME share (%)", "Foreign-owned share (%)"]
     grid = CellGrid(headers, ["Cluster", "Year"])
@@ -308,6 +316,34 @@ def _magnitude_reasons(
     return stats, primary_reasons(stats, rules)
 
 
+def _member_magnitude_reasons(
+    contributions: pd.DataFrame, clusters: list[str], years: list[int], rules: DisclosureRules
+) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
+    """Final reasons (primary and secondary) of the members' FTE and value added.
+
+    Shared by M3, which prints them, and M4, whose members' cells must be hidden
+    wherever either is (VA per FTE times a published VA gives the FTE; with both
+    hidden, the ratio would tie them and two "All clusters" relations would solve
+    for both). Each magnitude is protected within its year's "All clusters = sum of
+    clusters" relation: cells without firms are known zeros, and the other hidden
+    cells must add up to ``p_percent`` of each primary one.
+    """
+    idx = _full_index(clusters, years)
+    out = {}
+    for mag in ("fte", "value_added"):
+        stats, reasons = _magnitude_reasons(contributions, mag, idx, rules)
+        ids = pd.MultiIndex.from_tuples([(c, y, mag) for c, y in idx])
+        sec = secondary_suppression(
+            pd.Series(reasons.to_numpy(), index=ids),
+            _additive_relations(clusters, years, mag),
+            size=pd.Series(stats["total"].fillna(0).to_numpy(), index=ids),
+            known=pd.Series(_known_zero(stats["n_firms"]).to_numpy(), index=ids),
+            p_percent=rules.p_percent,
+        )
+        out[mag] = (stats, pd.Series(sec.to_numpy(), index=idx))
+    return out
+
+
 def build_weight_table(
     membership: pd.DataFrame,
     panel: pd.DataFrame,
@@ -325,7 +361,9 @@ def build_weight_table(
     The regional total is the sum over all firms of ``panel`` in the year. Both
     magnitudes pass the threshold, dominance and p% rules; a share is suppressed with
     its total (the share times the published regional total would reveal it), and the
-    totals get secondary suppression against ``All clusters``.
+    totals get secondary suppression against ``All clusters``: cells without firms are
+    known zeros (no protection), and the other hidden cells of the year must add up to
+    at least ``p_percent`` of each primary one.
     """
     panel = _canonical(panel, {"firm_id": firm, "year": "year", "fte": "fte", "value_added": value_added}, "panel")
     yrs = _years(panel, years)
@@ -343,14 +381,9 @@ def build_weight_table(
     n: dict[tuple, dict[str, float]] = {k: {} for k in idx}
     share2: dict[tuple, dict[str, float]] = {k: {} for k in idx}
     why: dict[tuple, dict[str, str]] = {k: {} for k in idx}
+    solved = _member_magnitude_reasons(contrib, clusters, yrs, rules)
     for mag, (level_col, share_col) in headers.items():  # two magnitudes
-        stats, reasons = _magnitude_reasons(contrib, mag, idx, rules)
-        ids = pd.MultiIndex.from_tuples([(c, y, mag) for c, y in idx])
-        sec = secondary_suppression(
-            pd.Series(reasons.to_numpy(), index=ids),
-            _additive_relations(clusters, yrs, mag),
-            size=pd.Series(stats["total"].fillna(0).to_numpy(), index=ids),
-        )
+        stats, sec = solved[mag]
         scale = 1e-6 if mag == "value_added" else 1.0
         for (c, y), r, k, s in zip(idx, sec.to_numpy(), stats["n_firms"], stats["top2_share"]):
             level = sums.loc[(c, y), mag]
@@ -392,10 +425,10 @@ def build_performance_table(
 
     VA per FTE is the ratio of sums in EUR thousand; TFP is the mean of log TFP.
     Growth: members' VA per FTE in % on the previous year, and TFP in log points x 100.
-    Members' cells need ``min_firms`` firms and pass dominance and p% on value added
-    and on FTE (the ratio and M3's published totals would otherwise reveal one from the other);
-    same-industry cells are checked on the pooled firms of the members' industries.
-    A growth cell is suppressed with either of its two levels.
+    Members' cells are suppressed wherever M3 suppresses the members' value added or
+    FTE (primary or secondary): the ratio and M3's published totals would otherwise
+    reveal one from the other. Same-industry cells are checked on the pooled firms of
+    the members' industries. A growth cell is suppressed with either of its two levels.
     """
     panel = _canonical(
         panel,
@@ -410,10 +443,12 @@ def build_performance_table(
     mem = rows.merge(p, on=["firm_id", "year"], how="inner")
     g = mem.groupby(["cluster", "year"])
     members = pd.DataFrame({"lp": g["value_added"].sum() / g["fte"].sum() / 1e3, "tfp": g["tfp"].mean()}).reindex(idx)
-    stats_m, reasons_m = _magnitude_reasons(mem, "value_added", idx, rules)
-    # VA per FTE times a published VA total (M3) gives the FTE total, so the members'
-    # FTE must pass the magnitude rules as well.
-    _, reasons_fte = _magnitude_reasons(mem, "fte", idx, rules)
+    # The members' cells are hidden wherever M3 hides the members' value added or FTE,
+    # primary or secondary: VA per FTE times a published VA total gives the FTE total,
+    # and the mean TFP needs the same protectors in the "All clusters" relation.
+    solved = _member_magnitude_reasons(mem, clusters, yrs, rules)
+    stats_m, reasons_m = solved["value_added"]
+    reasons_fte = solved["fte"][1]
     reasons_m = reasons_m.where(reasons_m != "", reasons_fte)
     ya = p.groupby("year")
     all_firms = pd.DataFrame({"lp": ya["value_added"].sum() / ya["fte"].sum() / 1e3, "tfp": ya["tfp"].mean()})

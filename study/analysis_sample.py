@@ -11,8 +11,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from data_contracts import PANEL_COLUMNS
+
 FIRM = "enterprise_number"
 YEAR = "year"
+
+# The analysis sample's column vocabulary: what a study file may name (matching
+# covariates and exact-matching variables are validated against it on load), and
+# what :func:`build_analysis_panel` returns (a test keeps the two in step).
+
+#: Firm TFP columns carried into the analysis sample (:mod:`study.productivity`).
+TFP_COLUMNS: tuple[str, ...] = ("log_tfp", "log_tfp_net_of_noise")
+#: Treatment timing and derived columns added by :func:`build_analysis_panel`.
+TREATMENT_COLUMNS: tuple[str, ...] = (
+    "first_join_year", "first_clusters", "clusters", "n_clusters", "member", "treated", "event_time",
+    "multi_cluster",
+)
+DERIVED_COLUMNS: tuple[str, ...] = ("log_lp", "size_class", "tfp_growth")
+
+#: Firm characteristics a study may match on, measured in the baseline year g - 1:
+#: the panel's numeric measures, log TFP (and its growth) and labour productivity.
+#: Treatment and timing columns are not covariates (matching on them is circular).
+MATCHING_COVARIATES: tuple[str, ...] = tuple(
+    c.name for c in PANEL_COLUMNS if c.dtype in ("float64", "int64") and c.name not in (YEAR, "months")
+) + TFP_COLUMNS + ("tfp_growth", "log_lp")
+#: Categories a study may match exactly on.
+EXACT_MATCHING_VARIABLES: tuple[str, ...] = ("nace2", "nace", "region", "model", "size_class")
 
 #: Size classes of the study design (section 4, T5), on pre-membership FTE.
 SIZE_BINS: tuple[float, ...] = (-np.inf, 50.0, 250.0, np.inf)
@@ -50,6 +74,29 @@ def build_analysis_panel(panel: pd.DataFrame, tfp: pd.DataFrame, timing: pd.Data
     """
     keep = [c for c in tfp.columns if c not in panel.columns or c in (FIRM, YEAR)]
     frame = panel.merge(tfp[keep], on=[FIRM, YEAR], how="inner", validate="one_to_one")
+    frame = assign_treatment(frame, timing)
+    frame.insert(frame.columns.get_loc("size_class"), "log_lp", frame["log_va"] - frame["log_fte"])
+    previous = frame.groupby(FIRM)["log_tfp"].shift(1)
+    gap = frame[YEAR] - frame.groupby(FIRM)[YEAR].shift(1)
+    frame["tfp_growth"] = np.where(gap == 1, frame["log_tfp"] - previous, np.nan)
+    return frame
+
+
+def assign_treatment(frame: pd.DataFrame, timing: pd.DataFrame) -> pd.DataFrame:
+    """Treatment timing of every firm-year (the study design's definition, one place).
+
+    Used by :func:`build_analysis_panel` and, on the firm-year panel before any TFP
+    is estimated, by the study's pre-flight checks (:mod:`study.preflight`).
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` sorted by firm and year with ``first_join_year`` (0 = never a
+        member), ``clusters``, ``first_clusters``, ``n_clusters``, ``member``,
+        ``treated``, ``event_time``, ``multi_cluster`` and ``size_class``; firms
+        that joined in or before their first observed year are left out and counted
+        in ``attrs["excluded_already_members"]``.
+    """
     timing_cols = [FIRM, "first_join_year", "first_clusters", "clusters", "n_clusters"]
     frame = frame.merge(timing[[c for c in timing_cols if c in timing.columns]], on=FIRM, how="left",
                         validate="many_to_one")
@@ -76,16 +123,11 @@ def build_analysis_panel(panel: pd.DataFrame, tfp: pd.DataFrame, timing: pd.Data
         np.where(member, frame[YEAR] - frame["first_join_year"], pd.NA), dtype="Int64"
     )
     frame["multi_cluster"] = (frame["n_clusters"] > 1).astype("int8")
-    frame["log_lp"] = frame["log_va"] - frame["log_fte"]
 
     # Size before treatment, so that joining cannot move a firm between classes.
     pre = frame.loc[(frame["treated"] == 0), [FIRM, "fte"]]
     pre_fte = pre.groupby(FIRM)["fte"].mean()
     frame["size_class"] = size_class(frame[FIRM].map(pre_fte))
-
-    previous = frame.groupby(FIRM)["log_tfp"].shift(1)
-    gap = frame[YEAR] - frame.groupby(FIRM)[YEAR].shift(1)
-    frame["tfp_growth"] = np.where(gap == 1, frame["log_tfp"] - previous, np.nan)
     frame.attrs["excluded_already_members"] = n_excluded
     return frame
 

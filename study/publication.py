@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from study.spec import StudySpec
+from study.spec import StudySpec, weaker_disclosure_thresholds
 from reports.disclosure import DisclosureRules
 from reports.figures import save_figure
 from reports.impact_tables import EffectColumn
@@ -23,7 +23,7 @@ from reports.tables import PublishedTable
 TFP_METHOD_NAMES = {
     "ols": "pooled OLS", "fe": "within (firm fixed effects)", "op": "Olley-Pakes (1996)",
     "lp": "Levinsohn-Petrin (2003)", "acf": "Ackerberg-Caves-Frazer (2015)",
-    "wrdg": "Wooldridge (2009)", "cost_share": "cost-share index",
+    "wrdg": "Wooldridge (2009), pooled IV", "wrdg_gmm": "Wooldridge (2009)", "cost_share": "cost-share index",
 }
 #: The main table's columns (1)-(6), by specification name of the tidy estimates.
 MAIN_COLUMNS = ("pooled_ols", "twfe", "twfe_industry_year", "cs_never", "matched_twfe", "twfe_cluster_tfp")
@@ -57,6 +57,8 @@ def study_notes(spec: StudySpec) -> StudyNotes:
             f"Matched DiD: each entry cohort's members matched 1:{spec.matching.ratio} in the year before joining "
             f"to firms not yet members, exact on {', '.join(spec.matching.exact)}, caliper {spec.matching.caliper} SD "
             f"of the {spec.matching.link} score; cohorts stacked with stack-by-firm and stack-by-year effects.",
+            # issue 12: a weaker threshold is stated in every footnote, never applied silently
+            *(t.note for t in weaker_disclosure_thresholds(spec)),
         ),
     )
 
@@ -202,7 +204,7 @@ def elasticities_for_table(elasticities: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-TFP_SHORT_NAMES = {"ols": "OLS", "fe": "FE", "op": "OP", "lp": "LP", "acf": "ACF", "wrdg": "Wooldridge",
+TFP_SHORT_NAMES = {"ols": "OLS", "fe": "FE", "op": "OP", "lp": "LP", "acf": "ACF", "wrdg": "Wooldridge (IV)", "wrdg_gmm": "Wooldridge",
                    "cost_share": "Cost share", "labour_productivity": "Labour productivity"}
 
 

@@ -16,9 +16,9 @@ from .exceptions import ConvergenceError, InsufficientDataError, TFPSpecificatio
 from .fitting import fit_core, second_stage_start
 from .panel import as_list, prepare_panel
 from .results import ModelSpec, ProductionFunctionResults
-from .spec import CONTROL_FUNCTION_METHODS, METHODS, FitConfig
+from .spec import CONTROL_FUNCTION_METHODS, METHODS, WOOLDRIDGE_METHODS, FitConfig, canonical_method
 
-PROXY_METHODS = ("op", "lp", "acf", "wrdg", "wrdg_iv")
+PROXY_METHODS = (*CONTROL_FUNCTION_METHODS, *WOOLDRIDGE_METHODS)
 
 
 def estimate(
@@ -63,10 +63,12 @@ def estimate(
         (capital: chosen a period ahead).  A comma-separated string is accepted.
     proxy : str, optional
         Proxy for productivity: investment (OP) or intermediate inputs (LP, ACF, Wooldridge).
-    method : {"acf", "lp", "op", "wrdg", "wrdg_iv", "ols", "fe"}
-        Ackerberg, Caves and Frazer (2015, eq. 26 moments); Levinsohn and Petrin (2003);
-        Olley and Pakes (1996); Wooldridge (2009) as system GMM (``wrdg``, prodestWRDG_GMM) or
-        pooled IV (``wrdg_iv``, prodestWRDG); pooled OLS; within (firm fixed effects).
+    method : {"acf", "lp", "op", "wrdg", "wrdg_gmm", "ols", "fe"}
+        Ackerberg, Caves and Frazer (2015, eq. 26 moments; prodestACF); Levinsohn and Petrin
+        (2003; prodestLP); Olley and Pakes (1996; prodestOP); Wooldridge (2009) as pooled IV
+        (``wrdg``, prodestWRDG) or two-step system GMM (``wrdg_gmm``, prodestWRDG_GMM); pooled
+        OLS; within (firm fixed effects). The prodest function names (any case) are accepted
+        as aliases, and ``wrdg_iv`` for ``wrdg``.
     controls : str or sequence of str
         Variables shifting output, entered linearly in the first stage (and as exogenous
         regressors in OLS, FE and Wooldridge); their coefficients are reported after the
@@ -101,7 +103,7 @@ def estimate(
         Raise :class:`~tfp.exceptions.ConvergenceError` when the optimiser fails (otherwise
         return the results with ``converged=False``).
     prodest_compat : bool
-        ``wrdg`` only: reproduce prodestWRDG_GMM exactly.  prodest's first equation leaves out
+        ``wrdg_gmm`` only: reproduce prodestWRDG_GMM exactly.  prodest's first equation leaves out
         the linear state terms of the productivity polynomial ``h(k, m)``, which forces
         them to zero and biases the capital elasticity whenever ``h`` depends on capital
         linearly; by default they are kept, as in Wooldridge (2009, eq. 2.7).
@@ -133,17 +135,20 @@ def estimate(
 def _estimate(data, *, id, time, output, free, state, proxy, method, controls, translog, value_added,
               poly_degree, exit, theta0, bootstrap, seed, n_jobs, take_logs, min_obs, label,
               raise_on_failure, prodest_compat, max_nfev, overidentify) -> ProductionFunctionResults:
-    method = str(method).lower()
     tag = where(label)
-    if method not in METHODS:
-        raise TFPSpecificationError(f"{tag}unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    name, method = method, canonical_method(method)
+    if method is None:
+        raise TFPSpecificationError(f"{tag}unknown method {name!r}; choose one of {', '.join(METHODS)}")
     free_l, state_l, ctrl_l = as_list(free), as_list(state), as_list(controls)
     if method in PROXY_METHODS and not proxy:
         raise TFPSpecificationError(f"{tag}method '{method}' needs a proxy column")
     if not value_added and not proxy:
         raise TFPSpecificationError(f"{tag}gross output needs the intermediate-input column as proxy")
-    if method in CONTROL_FUNCTION_METHODS + ("wrdg", "wrdg_iv") and not state_l:
+    if method in PROXY_METHODS and not state_l:
         raise TFPSpecificationError(f"{tag}method '{method}' needs at least one state input")
+    if prodest_compat and method != "wrdg_gmm":
+        raise TFPSpecificationError(
+            f"{tag}prodest_compat applies to wrdg_gmm (prodestWRDG_GMM) only; {method} needs no compatibility switch")
     if overidentify and method != "acf":
         raise TFPSpecificationError(f"{tag}overidentify applies to ACF only")
     if exit and method not in ("op", "lp"):

@@ -1,4 +1,10 @@
-"""``cluster-impact tfp estimate``: one production function from a CSV or Parquet file."""
+"""``cluster-impact tfp estimate``: one production function from a CSV or Parquet file.
+
+Method names follow R prodest: ``op``, ``lp``, ``acf``, ``wrdg`` (prodestWRDG, pooled IV) and
+``wrdg_gmm`` (prodestWRDG_GMM, system GMM), plus ``ols`` and ``fe``; the prodest function
+names and ``wrdg_iv`` (former name of ``wrdg``) are accepted too. The summary is printed;
+``--json OUT`` also writes the JSON, ``--json -`` writes the JSON to standard output instead.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,18 @@ import pandas as pd
 
 from .api import estimate
 from .exceptions import TFPError
+from .spec import METHODS, PRODEST_FUNCTIONS, canonical_method
 
-CLI_METHODS = ("ols", "fe", "op", "lp", "acf", "wrdg", "wrdg_iv")
+_METHOD_HELP = "estimator (default acf): " + ", ".join(
+    f"{m} ({PRODEST_FUNCTIONS[m]})" if m in PRODEST_FUNCTIONS else m for m in METHODS
+) + "; prodest's function names (any case, e.g. prodestWRDG_GMM) and wrdg_iv (= wrdg) are accepted too"
+
+
+def _method(text: str) -> str:
+    method = canonical_method(text)
+    if method is None:
+        raise argparse.ArgumentTypeError(f"unknown method {text!r}; choose one of {', '.join(METHODS)}")
+    return method
 
 
 def _columns(values: list[str] | None) -> list[str]:
@@ -50,20 +66,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--free", required=True, action="append", help="free input column(s): A[,B]")
     p.add_argument("--state", required=True, action="append", help="state input column(s)")
     p.add_argument("--proxy", help="proxy column (investment for OP, intermediates for LP/ACF/WRDG)")
-    p.add_argument("--method", default="acf", choices=CLI_METHODS, help="estimator (default acf)")
+    p.add_argument("--method", default="acf", type=_method, metavar="METHOD", help=_METHOD_HELP)
     p.add_argument("--translog", action="store_true", help="translog instead of Cobb-Douglas")
     p.add_argument("--gross-output", action="store_true", help="proxy is also an input (ACF, OLS, FE)")
     p.add_argument("--control", action="append", help="control column(s), repeatable")
     p.add_argument("--poly-degree", type=int, default=2, help="first-stage polynomial degree (default 2)")
     p.add_argument("--exit", action="store_true", help="OP/LP: correct for exit")
     p.add_argument("--theta0", help="second-stage start, comma-separated")
-    p.add_argument("--bootstrap", type=int, default=0, help="firm-block bootstrap replications")
+    p.add_argument("--bootstrap", type=int, default=0, metavar="R",
+                   help="firm-block bootstrap replications (OP, LP and ACF have no SEs without it)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--n-jobs", type=int, default=1, help="processes for the bootstrap")
     p.add_argument("--take-logs", action="store_true", help="columns are levels: check positive, take logs")
-    p.add_argument("--prodest-compat", action="store_true", help="wrdg: prodest's exact WRDG_GMM form")
+    p.add_argument("--prodest-compat", action="store_true", help="wrdg_gmm: prodestWRDG_GMM's exact form")
     p.add_argument("--overidentify", action="store_true", help="acf: lagged capital as an extra instrument")
-    p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT ('-' for stdout)")
+    p.add_argument("--json", metavar="OUT",
+                   help="also write the results as JSON to OUT; '-' writes the JSON to standard output "
+                        "instead of the summary")
     p.set_defaults(func=_estimate_command)
     tfp_parser.set_defaults(func=lambda args: (tfp_parser.print_help(), 2)[1])
 
@@ -83,6 +102,8 @@ def _estimate_command(args: argparse.Namespace) -> int:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"cluster-impact tfp estimate: error: {msg}", file=sys.stderr)
         return 1
+    for warning in res.se_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     text = json.dumps(res.to_dict(), indent=2)
     if args.json == "-":
         print(text)

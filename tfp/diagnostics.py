@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import statsmodels.api as sm
 
 from .exceptions import ProxyInversionError, TFPSpecificationError, where
 from .panel import PanelArrays, exit_indicator
@@ -41,6 +40,10 @@ def exit_probability(panel: PanelArrays, degree: int, label: str | None) -> np.n
         raise TFPSpecificationError(f"{where(label)}no firm exits the sample: run without exit")
     sp = np.hstack([panel.state, panel.proxy[:, None]])
     lagged = panel.lag(evaluate(sp, monomials(sp.shape[1], degree)))
+    # statsmodels is imported here for start-up time: importing it costs seconds (half of
+    # ``import tfp``) and only the exit correction uses it.
+    import statsmodels.api as sm
+
     rows = panel.has_lag
     x = sm.add_constant(lagged[rows], has_constant="add")
     fit = sm.Probit(exits[rows], x).fit(disp=False)

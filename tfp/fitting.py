@@ -20,9 +20,9 @@ def fit_core(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = Non
     if m in ("op", "lp"):
         return fit_oplp(panel, cfg, theta0)
     if m == "wrdg":
-        return fit_wrdg_gmm(panel, cfg)
-    if m == "wrdg_iv":
         return fit_wrdg_iv(panel, cfg)
+    if m == "wrdg_gmm":
+        return fit_wrdg_gmm(panel, cfg)
     if m == "ols":
         return fit_ols(panel, cfg)
     if m == "fe":

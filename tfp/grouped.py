@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._display import Display, formatted
 from .api import estimate
 from .exceptions import TFPError, TFPInputError
 from .results import ProductionFunctionResults
@@ -68,6 +69,17 @@ class GroupedProductionFunction:
         head = (f"Production functions by {self.group}: {self.method}, {len(info)} groups, "
                 f"{n_fb} using a fallback estimate")
         return head + "\n" + wide.join(info).to_string(float_format=lambda v: f"{v:.4f}")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        info = self.assignments.set_index("group")[["group_used", "group_n_obs", "fallback_used"]]
+        wide = self.elasticities.pivot_table(index="group", columns="term", values="estimate", sort=False)
+        table = formatted(wide.join(info).reset_index())
+        return Display(title=f"Production functions by {self.group}: {self.method}",
+                       facts=[("Groups", str(len(info))), ("Using a fallback estimate", str(int(info["fallback_used"].sum())))],
+                       tables=[("", table)]).html()
 
 
 def _seed_for(seed: int, unit: str) -> int:

@@ -25,7 +25,7 @@ def fit_oplp(panel: PanelArrays, cfg: FitConfig, theta0: np.ndarray | None = Non
     if cfg.translog or not cfg.value_added:
         raise TFPSpecificationError(
             f"{where(cfg.label)}{cfg.method.upper()} supports only a Cobb-Douglas value-added "
-            "function; use method='acf' or 'wrdg' for translog or gross output"
+            "function; use method='acf', 'wrdg' or 'wrdg_gmm' for translog or gross output"
         )
     kf = panel.free.shape[1]
     kc = panel.controls.shape[1]

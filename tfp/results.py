@@ -9,7 +9,9 @@ import pandas as pd
 from scipy import stats
 
 from . import first_stage
+from ._display import Display, fmt, fmt_p
 from .panel import PanelArrays
+from .spec import PRODEST_FUNCTIONS
 from .terms import Exponents, elasticities, evaluate, production_terms, term_name
 
 METHOD_NAMES = {
@@ -18,9 +20,20 @@ METHOD_NAMES = {
     "op": "Olley-Pakes (1996)",
     "lp": "Levinsohn-Petrin (2003)",
     "acf": "Ackerberg-Caves-Frazer (2015)",
-    "wrdg": "Wooldridge (2009), system GMM",
-    "wrdg_iv": "Wooldridge (2009), pooled IV",
+    "wrdg": "Wooldridge (2009), pooled IV (prodestWRDG)",
+    "wrdg_gmm": "Wooldridge (2009), system GMM (prodestWRDG_GMM)",
 }
+
+
+#: Fewer successful bootstrap replications than this and the SEs are flagged as imprecise:
+#: the SD of R draws has a relative error of about 1 / sqrt(2 (R - 1)) (18% at 16, 10% at 50).
+MIN_BOOTSTRAP_REPLICATIONS = 50
+#: Where an output elasticity can plausibly lie; a replication outside it found another root
+#: of the moments or a failed search rather than sampling variation.
+PLAUSIBLE_ELASTICITY = (-0.5, 1.5)
+#: A bootstrap SE of an elasticity above this is flagged as absurd: its 95% interval
+#: (+-1.96 SE) would be about twice as wide as the unit interval elasticities live in.
+MAX_ELASTICITY_SE = 0.5
 
 
 @dataclass(frozen=True)
@@ -130,9 +143,45 @@ class ProductionFunctionResults:
             "ci_upper": (self.params + z * self.std_errors).to_numpy(),
         })
 
+    @property
+    def se_warnings(self) -> list[str]:
+        """Why the bootstrap standard errors should not be reported as they are (empty if fine).
+
+        Two rules: fewer than :data:`MIN_BOOTSTRAP_REPLICATIONS` successful replications
+        (the SEs are themselves imprecise), and, for the elasticities of a Cobb-Douglas
+        form, an SE above :data:`MAX_ELASTICITY_SE` or replications outside
+        :data:`PLAUSIBLE_ELASTICITY` (the search jumped to another root or failed).
+        """
+        if self.bootstrap_estimates is None or not self.bootstrap_reps:
+            return []
+        out = []
+        n_ok = self.bootstrap_reps - self.bootstrap_failed
+        if n_ok < 2:
+            return [f"only {n_ok} of {self.bootstrap_reps} bootstrap replications succeeded: no standard errors"]
+        if n_ok < MIN_BOOTSTRAP_REPLICATIONS:
+            rel = 1 / np.sqrt(2 * (n_ok - 1))
+            out.append(f"standard errors from {n_ok} bootstrap replications are themselves uncertain by about "
+                       f"{rel:.0%}; use {MIN_BOOTSTRAP_REPLICATIONS} or more (e.g. bootstrap=200)")
+        if not self.spec.translog:
+            lo, hi = PLAUSIBLE_ELASTICITY
+            draws = self.bootstrap_estimates.iloc[:, : len(self.spec.term_names)]
+            for term in draws.columns:
+                se = float(self.std_errors[term])
+                values = draws[term].dropna().to_numpy()
+                outside = int(((values < lo) | (values > hi)).sum())
+                if se > MAX_ELASTICITY_SE or outside:
+                    out.append(
+                        f"bootstrap SE of {term} is {se:.3g}"
+                        + (f" (above {MAX_ELASTICITY_SE}, implausible for an output elasticity)"
+                           if se > MAX_ELASTICITY_SE else "")
+                        + (f": {outside} of {len(values)} replications put the elasticity outside "
+                           f"[{lo:g}, {hi:g}] (another root of the moments or a failed search)" if outside else "")
+                        + "; do not report this SE as it is")
+        return out
+
     def to_dict(self) -> dict:
         """JSON-ready dictionary (the CLI's layout); NaN standard errors become ``None``."""
-        def num(v: float) -> float | None:
+        def num(v: float | None) -> float | None:
             return None if v is None or not np.isfinite(v) else float(v)
         return {
             "method": self.method,
@@ -141,35 +190,72 @@ class ProductionFunctionResults:
             "converged": bool(self.converged),
             "params": {k: num(v) for k, v in self.params.items()},
             "std_errors": {k: num(v) for k, v in self.std_errors.items()},
+            "method_name": METHOD_NAMES.get(self.method, self.method),
+            "prodest_function": PRODEST_FUNCTIONS.get(self.method),
+            "form": "translog" if self.spec.translog else "cobb-douglas",
+            "value_added": bool(self.spec.value_added),
+            "n_obs_estimating_equation": int(self.n_obs_second_stage),
+            "returns_to_scale": {"estimate": num(self.returns_to_scale),
+                                 "std_error": num(self.returns_to_scale_std_error)},
+            "se_type": self.se_kind,
+            "bootstrap": {"replications": int(self.bootstrap_reps), "failed": int(self.bootstrap_failed),
+                          "seed": self.seed},
+            "intercept": num(self.intercept),
+            "objective": num(self.objective),
+            "warnings": self.se_warnings,
         }
 
-    def summary(self) -> str:
-        """Plain-text table of estimates in the manner of linearmodels."""
-        head = [
-            f"Production function: {METHOD_NAMES.get(self.method, self.method)}"
-            + (f"  [{self.label}]" if self.label else ""),
-            f"Output: {self.spec.output}   Free: {', '.join(self.spec.free)}   State: {', '.join(self.spec.state)}"
-            + (f"   Proxy: {self.spec.proxy}" if self.spec.proxy else ""),
-            f"Form: {'translog' if self.spec.translog else 'Cobb-Douglas'}, "
-            f"{'value added' if self.spec.value_added else 'gross output'}",
-            f"Observations: {self.n_obs} ({self.n_obs_second_stage} in the estimating equation)"
-            f"   Firms: {self.n_firms}",
-            f"Standard errors: {self.se_kind}   Converged: {self.converged}"
-            + (f"   Criterion: {self.objective:.6g}" if np.isfinite(self.objective) else ""),
+    @property
+    def _has_se(self) -> bool:
+        return bool(np.isfinite(self.std_errors.to_numpy(dtype=float)).any())
+
+    def _display(self) -> Display:
+        s = self.spec
+        facts = [
+            ("Output", s.output + ("" if s.value_added else " (gross output)")),
+            ("Inputs", f"free: {', '.join(s.free)}; state: {', '.join(s.state)}"
+                       + (f"; proxy: {s.proxy}" if s.proxy else "")),
+            ("Form", f"{'translog' if s.translog else 'Cobb-Douglas'}, "
+                     f"{'value added' if s.value_added else 'gross output'}"),
+            ("Observations", f"{self.n_obs} ({self.n_obs_second_stage} in the estimating equation), "
+                             f"{self.n_firms} firms"),
+            ("Standard errors", self.se_kind if self._has_se else
+             f"none: {self.method.upper()} has no analytic standard errors; bootstrap=R "
+             "(command line: --bootstrap R, e.g. 200) gives firm-block bootstrap SEs"),
+            ("Converged", str(self.converged) + (f" (criterion {self.objective:.6g})"
+                                                  if np.isfinite(self.objective) else "")),
         ]
-        if not self.spec.translog:
-            rts = f"Returns to scale: {self.returns_to_scale:.4f}"
+        if PRODEST_FUNCTIONS.get(self.method):
+            facts.insert(0, ("R equivalent", f"prodest::{PRODEST_FUNCTIONS[self.method]}"))
+        if not s.translog:
             se = self.returns_to_scale_std_error
-            head.append(rts + (f" ({se:.4f})" if np.isfinite(se) else ""))
-        if self.message:
-            head.append(f"Note: {self.message}")
-        table = self.to_frame().set_index("term")
-        body = table.to_string(float_format=lambda v: f"{v:.4f}")
-        rule = "=" * max(len(line) for line in [*head, *body.splitlines()])
-        return "\n".join([rule, *head, rule, body, rule])
+            facts.append(("Returns to scale", f"{self.returns_to_scale:.4f}" + (f" (SE {se:.4f})" if np.isfinite(se) else "")))
+        frame = self.to_frame()
+        table = {"Term": list(frame["term"]), "Estimate": [fmt(v) for v in frame["estimate"]]}
+        if self._has_se:
+            table.update({
+                "Std. Error": [fmt(v) for v in frame["std_error"]],
+                "z value": [fmt(v, 3) for v in frame["t_stat"]],
+                "Pr(>|z|)": [fmt_p(v) for v in frame["p_value"]],
+                "[95%": [fmt(v) for v in frame["ci_lower"]],
+                "Conf. Int.]": [fmt(v) for v in frame["ci_upper"]],
+            })
+        notes = [f"Note: {self.message}"] if self.message else []
+        notes += [f"Warning: {w}" for w in self.se_warnings]
+        title = f"Production function: {METHOD_NAMES.get(self.method, self.method)}" + (
+            f"  [{self.label}]" if self.label else "")
+        return Display(title=title, facts=facts, tables=[("", pd.DataFrame(table))], notes=notes)
+
+    def summary(self) -> str:
+        """Plain-text summary: specification, sample, estimates (with SEs, z, p and interval
+        when there are SEs; otherwise how to get them), returns to scale, SE warnings."""
+        return self._display().text()
 
     def __str__(self) -> str:
         return self.summary()
+
+    def _repr_html_(self) -> str:
+        return self._display().html()
 
     # --------------------------------------------------------------- productivity
     def productivity(self, data: pd.DataFrame) -> pd.DataFrame:

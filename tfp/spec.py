@@ -9,8 +9,24 @@ import numpy as np
 from .panel import PanelArrays
 from .terms import Exponents, evaluate, production_terms
 
-METHODS = ("ols", "fe", "op", "lp", "acf", "wrdg", "wrdg_iv")
+#: Estimator names. Those with an R prodest counterpart are named after its function:
+#: ``wrdg`` is ``prodestWRDG`` (Wooldridge 2009, pooled IV on the stacked equations) and
+#: ``wrdg_gmm`` is ``prodestWRDG_GMM`` (the same moments by two-step system GMM).
+METHODS = ("ols", "fe", "op", "lp", "acf", "wrdg", "wrdg_gmm")
 CONTROL_FUNCTION_METHODS = ("op", "lp", "acf")
+WOOLDRIDGE_METHODS = ("wrdg", "wrdg_gmm")
+#: The R prodest function each method reproduces.
+PRODEST_FUNCTIONS = {"op": "prodestOP", "lp": "prodestLP", "acf": "prodestACF",
+                     "wrdg": "prodestWRDG", "wrdg_gmm": "prodestWRDG_GMM"}
+#: Other accepted spellings: the prodest function names (any case) and ``wrdg_iv``
+#: (this package's earlier name of ``wrdg``).
+METHOD_ALIASES = {"wrdg_iv": "wrdg", **{f.lower(): m for m, f in PRODEST_FUNCTIONS.items()}}
+
+
+def canonical_method(name: str) -> str | None:
+    """The method a name or alias stands for (None if unknown)."""
+    key = str(name).strip().lower()
+    return key if key in METHODS else METHOD_ALIASES.get(key)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ with ``h`` and ``g(h(.))`` approximated by degree-``poly_degree`` polynomials.  
 in the first equation every regressor; in the second, capital (chosen at t-1), lagged free
 inputs and the lagged polynomial (eq. 2.10).
 
-* ``wrdg_iv`` stacks both equations and runs pooled IV (prodestWRDG: projection of the stacked
+* ``wrdg`` stacks both equations and runs pooled IV (prodestWRDG: projection of the stacked
   regressors on the stacked instruments, then OLS of the stacked output on a constant and the
   projections; SEs are that OLS's, as prodest reports them);
-* ``wrdg`` is the system GMM estimator (prodestWRDG_GMM): a first step with the diagonal of
+* ``wrdg_gmm`` is the system GMM estimator (prodestWRDG_GMM): a first step with the diagonal of
   ``(Z'Z)^-1`` as weight, then the homoskedastic optimal weight ``(sigma^2 Z'Z)^-1`` from the
   first-step residuals, and the corresponding asymptotic SEs.
 """

@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from pathlib import Path
 
 from data_contracts.synthetic.config import DEMO
 from data_contracts.synthetic.defects import DEFECTS
@@ -56,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--defect", type=_defect, action="append", default=None, metavar="NAME=RATE",
                         help=f"inject a defect at a rate (repeatable); names: {', '.join(DEFECTS)}")
     parser.add_argument("--defect-seed", type=int, default=0)
+    parser.add_argument("--json", metavar="OUT", default=None,
+                        help="also write what was written as JSON to OUT; '-' writes the JSON to standard "
+                             "output instead of the listing")
     parser.set_defaults(func=_simulate)
 
 
@@ -78,6 +82,23 @@ def _simulate(args: argparse.Namespace) -> int:
     truth_path = paths["accounts"].parent / "truth.parquet"
     population.truth.firm_years.to_parquet(truth_path, index=False)
     paths["truth"] = truth_path
-    print(json.dumps({"true_effect": config.true_effect,
-                      "files": {kind: str(path) for kind, path in paths.items()}}, indent=2))
+    document = {"true_effect": config.true_effect, "seed": config.seed, "n_firms": config.n_firms,
+                "years": [config.first_year, config.last_year],
+                "files": {kind: str(path) for kind, path in paths.items()}}
+    if args.json:
+        text = json.dumps(document, indent=2)
+        if args.json == "-":
+            print(text)
+            return 0
+        try:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            print(f"cluster-impact simulate: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
+            return 2
+    print(f"Simulated {config.n_firms} firms, {config.first_year}-{config.last_year} (seed {config.seed}), "
+          f"true membership effect {config.true_effect:g}"
+          + (f" growing by {config.effect_growth:g} a year" if config.effect_growth else ""))
+    width = max(len(kind) for kind in paths)
+    for kind, path in paths.items():
+        print(f"  {kind + ':':<{width + 1}} {path}")
     return 0

@@ -42,3 +42,13 @@ def test_unwritable_json_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtu
     path = write_csv(wide_accounts(n_firms=1), tmp_path / "a.csv")
     code = main(["validate", str(path), "--kind", "accounts", "--json", str(tmp_path / "no" / "r.json")])
     assert code == 2 and "cannot write" in capsys.readouterr().err
+
+
+def test_json_dash_writes_the_report_to_standard_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_csv(wide_accounts(n_firms=1, years=(2020, 2021)), tmp_path / "a.csv")
+    assert main(["validate", str(path), "--kind", "accounts", "--json", "-"]) == 0
+    document = json.loads(capsys.readouterr().out)  # only the JSON: the text report is not printed
+    assert document["usable"] is True and document["rows_read"] == 2
+    assert main(["validate", str(tmp_path / "missing.csv"), "--kind", "accounts", "--json", "-"]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["usable"] is False and "unusable file" in captured.err

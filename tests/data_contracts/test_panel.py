@@ -115,7 +115,7 @@ def test_each_sample_rule_has_its_reason_and_counts_reconcile() -> None:
         filing(valid_number(555), 2019, nace="10.710", **ok),           # deflated through range 10-12
     ]
     result = dc.build_firm_year_panel(accounts_frame(rows), deflators_frame(),
-                                      sample=dc.SampleRules(trim_share=0))
+                                      sample=dc.SampleRules(trim_share=0, missing_deflators="exclude"))
     reasons = result.excluded.set_index(["enterprise_number", "year"])["reason"]
     assert reasons.loc[(A, 2020)] == "region_not_kept"
     assert reasons.loc[(B, 2019)] == "excluded_industry" and reasons.loc[(B, 2020)] == "excluded_industry"
@@ -210,3 +210,36 @@ def test_panel_from_the_synthetic_population_recovers_the_true_real_amounts(tmp_
     assert np.abs(panel.loc[has, "materials"] - t.loc[has, "materials_real"]).max() < 2.0
     assert len(result.panel) + len(result.excluded) == len(accounts.accepted)
     assert (result.panel["region"] == "VLG").all()
+
+
+def test_missing_deflators_stop_the_build_with_the_pairs_named() -> None:
+    # Issue 12, item 9: a deflator file without 2021 and without division 25 was
+    # accepted, and the firm-years silently fell out of the panel.
+    ok = {"70": 1000.0, "60": 100.0}
+    rows = [filing(A, y, **ok) for y in (2019, 2020, 2021)] + [
+        filing(B, 2019, nace="25.620", **ok),
+        filing(C, 2021, region="BRU", nace="25.620", **ok),   # left out by the region rule anyway
+    ]
+    deflators = deflators_frame(divisions=("62",), years=(2019, 2020))
+    with pytest.raises(dc.DataContractError) as info:
+        dc.build_firm_year_panel(accounts_frame(rows), deflators)
+    message = str(info.value)
+    assert message == ("deflators: 2 industry-year(s) needed by 2 firm-years have no price index: "
+                       "25 2019 (value added and investment), 62 2021 (value added and investment); add them to the "
+                       "deflator file or exclude those firm-years (missing_deflators='exclude')")
+    result = dc.build_firm_year_panel(accounts_frame(rows), deflators,
+                                      sample=dc.SampleRules(missing_deflators="exclude"))
+    reasons = result.excluded.set_index(["enterprise_number", "year"])["reason"]
+    assert reasons.loc[(A, 2021)] == "no_deflator" and reasons.loc[(B, 2019)] == "no_deflator"
+    assert reasons.loc[(C, 2021)] == "region_not_kept"
+
+
+def test_a_missing_investment_index_alone_is_named() -> None:
+    deflators = deflators_frame(divisions=("62",), years=(2019,)).assign(investment=np.nan)
+    with pytest.raises(dc.DataContractError, match=r"62 2019 \(investment\)"):
+        dc.build_firm_year_panel(accounts_frame([filing(A, 2019, **{"70": 1000.0})]), deflators)
+
+
+def test_missing_deflators_option_is_checked() -> None:
+    with pytest.raises(dc.DataContractError, match="missing_deflators"):
+        dc.SampleRules(missing_deflators="ignore")

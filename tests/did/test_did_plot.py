@@ -27,3 +27,12 @@ def test_plot_cs_and_twfe(mpdta, tmp_path):
 def test_plot_rejects_other_objects(mpdta):
     with pytest.raises(TypeError):
         did.plot_event_study(did.att_gt(mpdta, **MPDTA_COLUMNS).aggregate("simple"))
+
+
+def test_default_axis_labels_are_generic(mpdta):
+    """No study wording (log TFP, joining) in a generic DiD plot; a study passes its own."""
+    fig = did.plot_event_study(did.att_gt(mpdta, **MPDTA_COLUMNS).aggregate("dynamic"))
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Periods relative to treatment", "Estimated effect")
+    fig = did.plot_event_study(did.att_gt(mpdta, **MPDTA_COLUMNS).aggregate("dynamic"), ylabel="Effect on log TFP")
+    assert fig.axes[0].get_ylabel() == "Effect on log TFP"

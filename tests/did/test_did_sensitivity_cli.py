@@ -122,3 +122,10 @@ def test_relative_magnitudes_bad_input(kwargs, message):
 def test_smoothness_bad_grid():
     with pytest.raises(did.DiDInputError, match="m must be"):
         smoothness(BETA, SIGMA, 3, 4, [])
+
+
+def test_json_to_stdout_instead_of_table(capsys):
+    rc = main([*ARGS, "--type", "smoothness", "--grid", "0,0.01", "--json", "-"])
+    assert rc == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert set(payload) == {"original", "robust", "breakdown"}

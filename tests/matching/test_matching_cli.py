@@ -18,9 +18,8 @@ def test_cli_json_matches_reference(tmp_path, fixtures_dir, load_case):
     assert rc == 0
     doc = json.loads(out.read_text())
     ref = load_case("ii_nearest_caliper02")
-    assert list(doc) == [
-        "n_treated", "n_control", "n_treated_matched", "n_control_matched",
-        "distance", "weights", "balance", "att",
+    assert list(doc)[:7] == [
+        "n_treated", "n_control", "n_treated_matched", "n_control_matched", "distance", "weights", "balance",
     ]
     assert doc["n_treated"] == 185 and doc["n_control"] == 429
     assert doc["n_treated_matched"] == 113 and doc["n_control_matched"] == 113
@@ -29,13 +28,113 @@ def test_cli_json_matches_reference(tmp_path, fixtures_dir, load_case):
     names = [b["covariate"] for b in doc["balance"]]
     assert names == [r["covariate"] for r in ref["balance"]["all"]]
     assert "raceblack" in names
-    assert set(doc["balance"][0]) == {"covariate", "smd_before", "smd_after", "var_ratio_before", "var_ratio_after"}
+    assert {"covariate", "smd_before", "smd_after", "var_ratio_before", "var_ratio_after", "mean_treated_after",
+            "mean_control_after", "ecdf_mean_after", "ecdf_max_after", "std_pair_dist_after"} <= set(doc["balance"][0])
+    for ours, theirs in zip(doc["balance"], ref["balance"]["matched"]):
+        assert ours["mean_control_after"] == pytest.approx(theirs["means_control"], abs=1e-6)
+        assert ours["ecdf_max_after"] == pytest.approx(theirs["ecdf_max"], abs=1e-6)
+    assert doc["sample_sizes"] == {
+        group: {**{row: ref["counts"][row][group] for row in ref["counts"]}, "dropped_missing": 0}
+        for group in ("control", "treated")
+    }
+    assert isinstance(doc["sample_sizes"]["treated"]["matched"], int)
     assert [b["smd_after"] for b in doc["balance"]] == pytest.approx(
         [r["std_mean_diff"] for r in ref["balance"]["matched"]], abs=1e-6
     )
     assert doc["balance"][3]["var_ratio_before"] is None  # binary level: no variance ratio
     assert doc["att"]["estimate"] == pytest.approx(ref["effect"]["att"], abs=1e-6)
     assert doc["att"]["se"] == pytest.approx(ref["effect"]["se_cluster_subclass"], rel=1e-4)
+    assert doc["att"]["se_type"] == "cluster_subclass_hc1" and doc["att"]["n_matched_sets"] == 113
+    assert doc["att"]["p_value"] == pytest.approx(ref["effect"]["p_value_primary"], rel=1e-4)
+
+
+def test_cli_prints_matchit_summary_by_default(fixtures_dir, load_case, capsys):
+    """Acceptance (#15): balance columns, integer sample sizes, ATT with SE type and interval."""
+    rc = main(["match", "--data", str(fixtures_dir / "lalonde.csv"), "--treatment", "treat",
+               "--covariates", COVS, "--caliper", "0.2", "--outcome", "re78"])
+    assert rc == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    ref = load_case("ii_nearest_caliper02")
+    for heading in ("Summary of balance for all data:", "Summary of balance for matched data:", "Sample sizes:"):
+        assert heading in out
+    header = next(line for line in out.splitlines() if "Means Treated" in line and "Std. Pair Dist." in line)
+    for column in ("Means Control", "Std. Mean Diff.", "Var. Ratio", "eCDF Mean", "eCDF Max"):
+        assert column in header
+    lines = out.splitlines()
+    matched = lines[lines.index("Summary of balance for matched data:") + 2].split()
+    theirs = ref["balance"]["matched"][0]
+    assert matched[0] == "distance"
+    assert matched[1:] == [f"{theirs[k]:.4f}" for k in ("means_treated", "means_control", "std_mean_diff",
+                                                         "var_ratio", "ecdf_mean", "ecdf_max", "std_pair_dist")]
+    sizes = {line.split()[0] + (" (ESS)" if "(ESS)" in line else ""): line.split()[-2:] for line in lines
+             if line.split() and line.split()[0] in ("All", "Matched", "Unmatched", "Discarded")}
+    assert sizes == {"All (ESS)": ["429.00", "185.00"], "All": ["429", "185"], "Matched (ESS)": ["113.00", "113.00"],
+                     "Matched": ["113", "113"], "Unmatched": ["316", "72"], "Discarded": ["0", "0"]}
+    assert "cluster-robust by matched set, HC1" in out
+    att_row = next(line for line in lines if line.startswith("re78 "))
+    eff = ref["effect"]
+    lo = eff["att"] - 1.9706 * eff["se_cluster_subclass"]  # t(224) quantile, to the 4th decimal of the CI
+    assert att_row.split()[1:3] == [f"{eff['att']:.4f}", f"{eff['se_cluster_subclass']:.4f}"]
+    assert float(att_row.split()[5]) == pytest.approx(lo, abs=0.5)
+    assert "226 matched units in 113 matched sets" in out
+    assert captured.err.count("warning: 72 of 185 treated units have no match") == 1
+
+
+def test_cli_distance_column_discard_and_m_order(tmp_path, fixtures_dir, lalonde, capsys):
+    import matching
+
+    data = lalonde.copy()
+    data["ps"] = matching.propensity_score(data, treatment="treat", covariates=COVS.split(",")).distance.to_numpy()
+    path = tmp_path / "lalonde_ps.parquet"
+    data.to_parquet(path)
+    base = ["match", "--data", str(path), "--treatment", "treat", "--covariates", COVS, "--json", "-"]
+    assert main(base) == 0
+    glm = json.loads(capsys.readouterr().out)
+    assert main(base + ["--distance", "ps"]) == 0
+    own = json.loads(capsys.readouterr().out)
+    assert own["weights"] == glm["weights"] and "user-supplied distance" in own["description"]
+    assert main(base + ["--distance", "ps", "--discard", "both", "--m-order", "smallest"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    expected = matching.match(data, treatment="treat", covariates=COVS.split(","), distance="ps",
+                              discard="both", m_order="smallest")
+    assert doc["weights"] == pytest.approx(expected.weights.tolist())
+    assert doc["sample_sizes"]["control"]["discarded"] == int(expected.discarded[data["treat"] == 0].sum()) > 0
+
+
+def test_cli_cem_cutpoints(fixtures_dir, capsys):
+    import matching
+    import pandas as pd
+
+    data = pd.read_csv(fixtures_dir / "lalonde.csv")
+    rc = main(["match", "--data", str(fixtures_dir / "lalonde.csv"), "--treatment", "treat",
+               "--covariates", "age,educ,race,re74", "--method", "cem",
+               "--cutpoints", "age=q4,educ=0,re74=0:5000:10000", "--json", "-"])
+    assert rc == 0
+    doc = json.loads(capsys.readouterr().out)
+    expected = matching.match(data, treatment="treat", covariates=["age", "educ", "race", "re74"], method="cem",
+                              cutpoints={"age": "q4", "educ": 0, "re74": [0, 5000, 10000]})
+    assert doc["weights"] == pytest.approx(expected.weights.tolist())
+    # educ=0: no coarsening, so matched treated and controls have identical educ distributions
+    educ = next(b for b in doc["balance"] if b["covariate"] == "educ")
+    assert educ["smd_after"] == pytest.approx(0, abs=1e-12) and educ["smd_before"] != 0
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--method", "exact", "--exact", "race"], "--exact applies to nearest-neighbour matching, not --method exact"),
+    (["--method", "cem", "--exact", "race"], "use --cutpoints VAR=0"),
+    (["--method", "cem", "--ratio", "2", "--replace"], "--ratio, --replace apply to nearest-neighbour matching"),
+    (["--distance", "mahalanobis"], "--distance mahalanobis is not implemented"),
+    (["--distance", "nope"], "'nope' is neither"),
+    (["--estimand", "ATE"], "only the ATT is implemented"),
+    (["--cutpoints", "5"], "--cutpoints applies to --method cem only"),
+    (["--method", "cem", "--cutpoints", "income=3"], "not CEM covariates: income"),
+])
+def test_cli_refuses_options_it_would_otherwise_ignore(fixtures_dir, capsys, extra, message):
+    rc = main(["match", "--data", str(fixtures_dir / "lalonde.csv"), "--treatment", "treat",
+               "--covariates", COVS, *extra])
+    err = capsys.readouterr().err
+    assert rc == 2 and message in err and err.count("\n") == 1
 
 
 def test_cli_exact_without_outcome(tmp_path, fixtures_dir, load_case, capsys):

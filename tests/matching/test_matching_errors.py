@@ -95,6 +95,9 @@ def test_exact_without_common_cells():
         (dict(link="cloglog"), "link must be one of"),
         (dict(covariates=["nope"]), "covariates not in the data: nope"),
         (dict(exact=["nope"]), "exact-matching variables not in the data"),
+        (dict(method="exact", exact=["x"]), "exact= applies to nearest-neighbour matching, not method='exact'"),
+        (dict(method="cem", exact=["x"]), "cutpoints 0"),
+        (dict(method="cem", cutpoints={"z": 3}), "not CEM covariates: z"),
     ],
 )
 def test_argument_errors(kw, msg):

@@ -77,6 +77,16 @@ def test_no_enterprise_number_in_published_files(demo):
         assert_no_firm_identifiers(path)
 
 
+def test_disclosure_audit_passes_on_the_demo_publication(demo):
+    from reports.audit import audit_publication
+
+    run, _ = demo
+    result = audit_publication(run.out_dir)
+    assert result.ok, result.summary()
+    assert {"M1_membership", "M3_weight", "M4_performance", "T1_pre_membership_profile"} <= set(result.tables)
+    assert result.n_suppressed > 0
+
+
 def test_tfp_assets_recover_true_productivity(demo):
     _, storage = demo
     recovery = _asset(storage, "tfp_recovery").set_index("estimate")

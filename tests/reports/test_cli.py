@@ -59,6 +59,13 @@ def test_check_command(tmp_path, capsys):
     assert main(["report", "check", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "leak.csv" in err and "Traceback" not in err
+    assert main(["report", "check", str(tmp_path), "--json", "-"]) == 1
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["ok"] is False and "leak.csv" in document["error"] and captured.err.count("\n") == 1
+    (tmp_path / "leak.csv").unlink()
+    assert main(["report", "check", str(tmp_path), "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"ok": True, "paths": [str(tmp_path)], "error": None}
 
 
 @pytest.mark.parametrize(

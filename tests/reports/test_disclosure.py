@@ -237,3 +237,104 @@ def test_cell_statistics_match_a_plain_pandas_computation(rows):
     assert set(fast.index) == set(per_firm.index.get_level_values("cell"))
     counts = cell_statistics(data, ["cell"], "firm")
     assert counts["n_firms"].to_dict() == data.groupby("cell")["firm"].nunique().astype(float).to_dict()
+
+
+# ------------------------------------------------------------- issue 12: known cells, p%
+
+
+def test_a_known_zero_is_no_protection():
+    # The issue's leak: MEDVIA (1 firm) and SIM (no member) hidden; SIM's 0 is known from
+    # the membership lists, so All minus the published clusters would be MEDVIA's value.
+    reasons = pd.Series({"All": "", "A": "", "B": "", "MEDVIA": "min_firms: 1 firms < 10", "SIM": "min_firms: 0 firms < 10"})
+    size = pd.Series({"All": 1000.0, "A": 600.0, "B": 360.0, "MEDVIA": 40.0, "SIM": 0.0})
+    rel = [Relation("All", ("A", "B", "MEDVIA", "SIM"))]
+    assert secondary_suppression(reasons, rel, size=size).eq(reasons).all()  # the former rule: SIM "protects"
+    out = secondary_suppression(reasons, rel, size=size, known=size == 0)
+    assert out["B"] == "secondary: protects MEDVIA" and out["A"] == ""
+    # a known cell is never picked as the protector, and needs no protection itself
+    only_zero = pd.Series({"All": "", "A": "", "SIM": "min_firms: 0 firms < 10"})
+    out = secondary_suppression(only_zero, [Relation("All", ("A", "SIM"))], size=size[["All", "A", "SIM"]],
+                                known=pd.Series({"All": False, "A": False, "SIM": True}))
+    assert (out[["All", "A"]] == "").all()
+
+
+def test_the_protector_must_cover_p_percent_of_the_cell():
+    # A (5,000) hidden; B (300) is the smallest, but All - C - D would give A + B and pin
+    # A within 6%: the smallest component of at least 10% of A (C, 600) is taken.
+    reasons = pd.Series({"T": "", "A": "dominance: top-2 share 90.0% > 85%", "B": "", "C": "", "D": ""})
+    size = pd.Series({"T": 7000.0, "A": 5000.0, "B": 300.0, "C": 600.0, "D": 1100.0})
+    out = secondary_suppression(reasons, [Relation("T", ("A", "B", "C", "D"))], size=size, p_percent=0.10)
+    assert reason_code(out["C"]) == SECONDARY and (out[["B", "D", "T"]] == "").all()
+    # already hidden but too small: one more is added
+    reasons["B"] = "min_firms: 3 firms < 10"
+    out = secondary_suppression(reasons, [Relation("T", ("A", "B", "C", "D"))], size=size, p_percent=0.10)
+    assert reason_code(out["C"]) == SECONDARY
+
+
+grids = st.integers(min_value=2, max_value=4).flatmap(
+    lambda k: st.tuples(
+        st.just(k),
+        st.lists(st.sampled_from(["primary", "zero", "open"]), min_size=k * k, max_size=k * k),
+        st.lists(st.floats(min_value=1.0, max_value=1e4), min_size=k * k, max_size=k * k),
+    )
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(grids)
+def test_every_relation_protects_each_primary_cell_by_p_percent(case):
+    k, kinds, values = case
+    rows, cols = [f"r{i}" for i in range(k)] + ["T"], [f"c{j}" for j in range(k)] + ["T"]
+    body = np.array([0.0 if kind == "zero" else v for kind, v in zip(kinds, values)]).reshape(k, k)
+    full = np.zeros((k + 1, k + 1))
+    full[:k, :k] = body
+    full[k, :k], full[:k, k], full[k, k] = body.sum(0), body.sum(1), body.sum()
+    ids = pd.MultiIndex.from_product([rows, cols])
+    size = pd.Series(full.ravel(), index=ids)
+    flags = ["primary" if (i < k and j < k and kinds[i * k + j] in ("primary", "zero")) else "" for i in range(k + 1) for j in range(k + 1)]
+    reasons = pd.Series(["min_firms: 1 firms < 10" if f else "" for f in flags], index=ids, dtype=object)
+    known = size == 0
+    rels = grid_relations(rows, cols, row_total="T", column_total="T")
+    out = secondary_suppression(reasons, rels, size=size, known=known, p_percent=0.10)
+    assert ((out != "") | (reasons == "")).all()
+    for rel in rels:
+        members = (rel.total, *rel.components)
+        unknown = [c for c in members if out[c] != "" and not known[c]]
+        assert len(unknown) != 1
+        for c in unknown:
+            if reasons[c] and any(out[m] == "" and not known[m] for m in members):
+                assert sum(size[o] for o in unknown if o != c) >= 0.10 * size[c] - 1e-9
+
+
+# ------------------------------------------------------------- issue 12: order statistics
+
+
+def test_middle_mean_is_not_one_firms_value():
+    from reports.disclosure import ORDER_STATISTIC, middle_mean
+
+    values = np.arange(1.0, 32.0)  # 31 firms: the median (16) is one firm's value
+    data = pd.DataFrame({"g": "a", "firm": [f"f{i}" for i in range(31)], "v": values})
+    out = middle_mean(data, ["g"], "v", "firm", RULES).loc["a"]
+    assert out["k"] == 11 and out["value"] == pytest.approx(values[10:21].mean())  # centred: 10 + 11 + 10
+    assert out["reason"] == ""
+    # 25 firms: the middle 11 leave 14 >= 10 out; 15 firms: the middle 11 leave 4 (their sum = N x mean - 11 x middle)
+    for n, ok in ((25, True), (15, False), (10, True), (11, True), (9, False)):
+        d = data.iloc[:n]
+        r = middle_mean(d, ["g"], "v", "firm", RULES).loc["a", "reason"]
+        assert (r == "") is ok, (n, r)
+        if n == 15:
+            assert reason_code(r) == ORDER_STATISTIC
+        if n == 9:
+            assert reason_code(r) == MIN_FIRMS
+
+
+def test_middle_mean_checks_dominance_of_the_firms_left_out():
+    from reports.disclosure import middle_mean
+
+    # 30 firms; one huge and one large firm dominate the 20 left outside the middle 10
+    values = np.r_[np.full(28, 10.0), 5000.0, 3000.0]
+    data = pd.DataFrame({"g": "a", "firm": [f"f{i}" for i in range(30)], "v": values})
+    assert middle_mean(data, ["g"], "v", "firm", RULES, magnitude=True).loc["a", "reason"].startswith(
+        "order_statistic: firms outside the middle: dominance"
+    )
+    assert middle_mean(data, ["g"], "v", "firm", RULES, magnitude=False).loc["a", "reason"] == ""

@@ -101,15 +101,56 @@ def test_points_on_few_firms_are_not_drawn():
     assert np.isnan(members.get_ydata()).all()
 
 
-def test_overlap_figure_hides_thin_bins():
+def test_overlap_figure_merges_thin_bins():
+    # 3 members score 0.97: a bin of its own would show them; a hidden bin would come
+    # back as the total minus the others. It is merged with its neighbours instead.
     scores = pd.DataFrame(
         {"pscore": np.r_[np.full(30, 0.52), [0.97] * 3, np.full(50, 0.31)], "treated": np.r_[np.ones(33), np.zeros(50)]}
     )
     fig = overlap_figure(scores, bins=10)
-    heights = [p.get_height() for p in fig.axes[0].patches]
-    members = np.array(heights[:10])
-    assert np.isnan(members[9])  # 3 firms in the top bin: hidden
-    assert members[5] > 0
+    bars = [(p.get_x(), p.get_width(), p.get_height()) for p in fig.axes[0].patches]
+    assert not any(np.isnan(h) for _, _, h in bars)
+    members = [(x, w, h) for x, w, h in bars if h > 0]
+    assert len(members) == 1  # 0.52 and 0.97 share one bar: [0.5, 1.0)
+    x, w, h = members[0]
+    assert (x, x + w) == pytest.approx((0.5, 1.0)) and h * w * 33 == pytest.approx(33)
+    # every drawn bar of either group holds at least min_firms firms (area x group size)
+    for x, w, h in bars:
+        n = abs(h) * w * (33 if h > 0 else 50)
+        assert n == pytest.approx(0) or n >= 10 - 1e-9
+    # the bars of each group add up to all of its firms: nothing is left out
+    assert sum(h * w for _, w, h in bars if h > 0) == pytest.approx(1.0)
+    assert sum(-h * w for _, w, h in bars if h < 0) == pytest.approx(1.0)
+
+
+def test_merged_bins_hold_enough_distinct_firms():
+    from reports.figures import _merged_bins
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        values = rng.normal(0, 1, rng.integers(15, 200))
+        firms = rng.integers(0, max(len(values) // 3, 1), len(values))  # several values per firm
+        edges = np.linspace(-2, 2, 21)
+        left, width, counts = _merged_bins(values, edges, 10, firms)
+        if len(np.unique(firms)) < 10:
+            assert len(counts) == 0  # too few firms for any bar
+            continue
+        assert counts.sum() == len(values)  # tails clipped into the end bins, nothing hidden
+        cell_left = np.clip(values, -2, 2 - 1e-9)
+        for x, w, c in zip(left, width, counts):
+            inside = (cell_left >= x - 1e-12) & (cell_left < x + w - 1e-12)
+            assert c == inside.sum()
+            assert c == 0 or len(np.unique(firms[inside])) >= 10
+        assert set(np.round(left, 9)) <= set(np.round(edges, 9))  # edges are grid points
+
+
+def test_middle_quantile_is_not_one_value():
+    from reports.figures import middle_quantile
+
+    values = np.arange(1.0, 101.0)
+    assert middle_quantile(values, 0.5, 10) == pytest.approx(np.mean(values[45:55]))
+    assert middle_quantile(values, 0.0, 10) == pytest.approx(5.5)  # never the minimum itself
+    assert middle_quantile(values, 1.0, 10) == pytest.approx(95.5)
 
 
 def test_figure_errors():

@@ -42,14 +42,14 @@ def test_within_matches_plm(chilean, reference, spec):
 
 def test_wooldridge_pooled_iv_matches_prodestWRDG(chilean, reference, spec):
     ref = reference["WRDG"]
-    r = tfp.estimate(chilean, method="wrdg_iv", proxy="pX", **spec)
+    r = tfp.estimate(chilean, method="wrdg", proxy="pX", **spec)
     np.testing.assert_allclose(r.params.to_numpy(), r_values(ref, "estimates"), rtol=0, atol=1e-6)
     np.testing.assert_allclose(r.std_errors.to_numpy(), r_values(ref, "std_errors"), rtol=0, atol=1e-6)
 
 
 def test_wooldridge_gmm_matches_prodestWRDG_GMM(chilean, reference, spec):
     ref = reference["WRDG_GMM"]
-    r = tfp.estimate(chilean, method="wrdg", proxy="pX", prodest_compat=True, **spec)
+    r = tfp.estimate(chilean, method="wrdg_gmm", proxy="pX", prodest_compat=True, **spec)
     np.testing.assert_allclose(r.params.to_numpy(), r_values(ref, "estimates"), rtol=0, atol=1e-4)
     np.testing.assert_allclose(r.std_errors.to_numpy(), r_values(ref, "std_errors"), rtol=0, atol=1e-4)
     assert r.n_obs_second_stage == ref["n_obs_input"]
@@ -98,7 +98,7 @@ def test_bootstrap_se_within_factor_three_of_r(chilean, reference, case, method,
     assert np.all((ratio > 1 / 3) & (ratio < 3)), ratio
 
 
-@pytest.mark.parametrize("method,proxy", [("acf", "pX"), ("lp", "pX"), ("op", "inv"), ("wrdg", "pX")])
+@pytest.mark.parametrize("method,proxy", [("acf", "pX"), ("lp", "pX"), ("op", "inv"), ("wrdg", "pX"), ("wrdg_gmm", "pX")])
 def test_bootstrap_is_deterministic_given_seed(chilean, method, proxy, spec):
     a = tfp.estimate(chilean, method=method, proxy=proxy, bootstrap=6, seed=11, **spec)
     b = tfp.estimate(chilean, method=method, proxy=proxy, bootstrap=6, seed=11, **spec)

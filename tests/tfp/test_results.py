@@ -19,7 +19,7 @@ def panel() -> pd.DataFrame:
 
 
 def test_results_object_is_immutable_and_tidy(panel):
-    r = tfp.estimate(panel, method="wrdg", **KW)
+    r = tfp.estimate(panel, method="wrdg_gmm", **KW)
     with pytest.raises(AttributeError):
         r.method = "ols"
     f = r.to_frame()
@@ -83,3 +83,15 @@ def test_bootstrap_reports_replicates_and_rts_error(panel):
     assert r.bootstrap_estimates.shape == (5, 2)
     assert r.std_errors.notna().all() and np.isfinite(r.returns_to_scale_std_error)
     assert "bootstrap, 5 replications" in r.se_kind
+
+
+def test_bootstrap_se_warnings_rule(panel):
+    """Few replications are flagged; enough replications of a well-identified model are not."""
+    few = tfp.estimate(panel, method="ols", bootstrap=10, seed=1, **KW)
+    assert len(few.se_warnings) == 1 and "10 bootstrap replications" in few.se_warnings[0]
+    assert "Warning: standard errors from 10 bootstrap replications" in few.summary()
+    enough = tfp.estimate(panel, method="ols", bootstrap=60, seed=1, **KW)
+    assert enough.se_warnings == [] and "Warning" not in enough.summary()
+    assert tfp.estimate(panel, method="ols", **KW).se_warnings == []
+    html = enough._repr_html_()
+    assert "<table" in html and "log_capital" in html and "Returns to scale" in html

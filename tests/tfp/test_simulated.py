@@ -21,7 +21,7 @@ def _by_group(fit: tfp.GroupedProductionFunction) -> dict:
     return {g: (e.loc[g, "log_fte"], e.loc[g, "log_capital"]) for g in e.index}
 
 
-@pytest.mark.parametrize("method", ["acf", "wrdg"])
+@pytest.mark.parametrize("method", ["acf", "wrdg_gmm"])
 def test_acf_and_wooldridge_recover_every_elasticity(panel, method):
     fit = tfp.estimate_by_group(panel, group="industry", method=method, **KW)
     assert not fit.assignments["fallback_used"].any()
@@ -59,7 +59,7 @@ def test_controls_enter_first_stage_and_are_recovered():
     assert np.corrcoef(tf["log_tfp_net_of_noise"], d["true_log_tfp"])[0, 1] > 0.95
 
 
-@pytest.mark.parametrize("method", ["acf", "wrdg"])
+@pytest.mark.parametrize("method", ["acf", "wrdg_gmm"])
 def test_translog_average_elasticities_match_cobb_douglas_truth(method):
     d = tfp.simulate_panel(1500, 10, elasticities=[(0.6, 0.3)], seed=5)
     r = tfp.estimate(d, method=method, translog=True, **KW)
@@ -81,8 +81,8 @@ def test_acf_reports_the_spurious_root_it_rejected():
 def test_prodest_form_of_wooldridge_is_biased_on_capital_here(panel):
     """prodest's WRDG_GMM drops the linear capital term of h(k, m); the DGP's h has one."""
     g = panel[panel["industry"] == "I01"]
-    ours = tfp.estimate(g, method="wrdg", **KW).params["log_capital"]
-    theirs = tfp.estimate(g, method="wrdg", prodest_compat=True, **KW).params["log_capital"]
+    ours = tfp.estimate(g, method="wrdg_gmm", **KW).params["log_capital"]
+    theirs = tfp.estimate(g, method="wrdg_gmm", prodest_compat=True, **KW).params["log_capital"]
     assert abs(ours - 0.4) < abs(theirs - 0.4)
 
 

@@ -30,6 +30,7 @@ def firm_year_panel(study: StudyResource, validated_accounts: pd.DataFrame, vali
         sample=dc.SampleRules(
             first_year=rules.first_year, last_year=rules.last_year, regions=(rules.region,),
             min_fte=rules.min_fte, trim_share=rules.trim_percent / 100,
+            missing_deflators=rules.missing_deflators,
         ),
     )
     panel, excluded = result.panel, result.excluded

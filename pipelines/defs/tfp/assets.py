@@ -35,7 +35,7 @@ def production_functions(study: StudyResource, firm_year_panel: pd.DataFrame):
     yield dg.Output(grouped.elasticities, output_name="production_function_estimates",
                     metadata=frame_metadata(grouped.elasticities))
     figure = tfp_distribution_figure(grouped.tfp.rename(columns={"group": "industry"}),
-                                     rules=disclosure_rules(spec))
+                                     rules=disclosure_rules(spec), firm="enterprise_number")
     try:
         png = figure_bytes(figure, "png")
     finally:

@@ -21,7 +21,7 @@ def _run(argv: list[str]) -> int:
 def test_simulate_writes_the_raw_files_and_truth(tmp_path, capsys):
     code = _run(["simulate", "--out", str(tmp_path), "--n-firms", "300", "--seed", "4",
                  "--membership-format", "xlsx", "--defect", "bad_check_digit=0.01",
-                 "--defect", "extra_header_row=1"])
+                 "--defect", "extra_header_row=1", "--json", "-"])
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["true_effect"] == 0.025
@@ -29,6 +29,15 @@ def test_simulate_writes_the_raw_files_and_truth(tmp_path, capsys):
     truth = pd.read_parquet(report["files"]["truth"])
     accounts = pd.read_csv(report["files"]["accounts"], dtype=str)
     assert len(truth) == len(accounts)
+
+
+def test_simulate_lists_the_files_by_default(tmp_path, capsys):
+    assert _run(["simulate", "--out", str(tmp_path), "--n-firms", "300", "--seed", "4",
+                 "--json", str(tmp_path / "sim.json")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Simulated 300 firms") and "true membership effect 0.025" in out
+    report = json.loads((tmp_path / "sim.json").read_text())
+    assert all(path in out for path in report["files"].values())
 
 
 @pytest.mark.parametrize("argv, message", [
