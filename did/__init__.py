@@ -2,8 +2,9 @@
 
 Callaway-Sant'Anna group-time ATTs and their aggregations (in-house, matching R
 ``did`` 2.3.0 / ``DRDID`` 1.2.3), two-way fixed effects, the TWFE event study, the
-Goodman-Bacon decomposition, subgroup estimates with equality tests and an
-event-study plot. No Dagster imports: the pipeline calls these functions.
+Goodman-Bacon decomposition, subgroup estimates with equality tests, an
+event-study plot and the Rambachan-Roth (HonestDiD) sensitivity analysis. No Dagster
+imports: the pipeline calls these functions.
 """
 
 from did.aggregate import AggregateResults, aggregate_att_gt
@@ -12,6 +13,15 @@ from did.bacon import BaconDecomposition, bacon_decomposition
 from did.errors import DiDError, DiDEstimationError, DiDInputError
 from did.event_study import EventStudyResults, event_study
 from did.plot import plot_event_study
+from did.sensitivity import (
+    EventStudyInputs,
+    SensitivityResults,
+    event_study_inputs,
+    honest_did,
+    original_ci,
+    relative_magnitudes,
+    smoothness,
+)
 from did.subgroup import (
     EqualityTest,
     SubgroupResults,
@@ -28,8 +38,10 @@ __all__ = [
     "DiDEstimationError",
     "DiDInputError",
     "EqualityTest",
+    "EventStudyInputs",
     "EventStudyResults",
     "Pretest",
+    "SensitivityResults",
     "SubgroupResults",
     "TWFEResults",
     "aggregate_att_gt",
@@ -37,7 +49,12 @@ __all__ = [
     "bacon_decomposition",
     "cohort_equality_test",
     "event_study",
+    "event_study_inputs",
+    "honest_did",
+    "original_ci",
     "plot_event_study",
+    "relative_magnitudes",
+    "smoothness",
     "subgroup_effects",
     "twfe",
 ]

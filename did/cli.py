@@ -1,4 +1,4 @@
-"""``cluster-impact did ...`` subcommands: ``att-gt`` and ``twfe``.
+"""``cluster-impact did ...`` subcommands: ``att-gt``, ``twfe`` and ``sensitivity``.
 
 Each prints the results' summary (as R ``summary(att_gt)`` / ``aggte`` and fixest
 ``etable`` do); ``--json OUT`` also writes the JSON document, ``--json -`` writes it to
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import warnings
 from pathlib import Path
@@ -18,6 +19,7 @@ import pandas as pd
 
 from did.att_gt import att_gt
 from did.errors import DiDError
+from did.sensitivity import honest_did
 from did.summaries import att_gt_display, att_gt_document, compute_aggregations, num, period
 from did.twfe import twfe
 
@@ -153,7 +155,7 @@ def _nonnegative_int(text: str) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``did att-gt`` and ``did twfe`` to the ``cluster-impact`` CLI."""
+    """Add ``did att-gt``, ``did twfe`` and ``did sensitivity`` to the ``cluster-impact`` CLI."""
     did_parser = subparsers.add_parser(
         "did", help="difference-in-differences estimators (Callaway-Sant'Anna, TWFE)"
     )
@@ -185,3 +187,84 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--absorb", action="append", metavar="COL[:COL]",
                    help="extra absorbed effect; A:B for the interaction (repeatable)")
     p.set_defaults(func=handle_twfe)
+
+    _register_sensitivity(did_sub)
+
+
+# --------------------------------------------------------------------------- did sensitivity
+# Self-contained: Rambachan-Roth sensitivity of the Callaway-Sant'Anna event study
+# (issue #11 item 5). Prints the results' table; --json writes
+# {"original": {"lb", "ub"}, "robust": [{"m", "lb", "ub", "method"}], "breakdown": m}.
+
+
+def _parse_grid(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or any(not math.isfinite(v) or v < 0 for v in values):
+        raise _CLIError(f"--grid must be comma-separated numbers >= 0 (e.g. 0,0.5,1), got {text!r}")
+    return values
+
+
+def _sensitivity_run(args: argparse.Namespace):
+    grid = _parse_grid(args.grid)
+    data = _read_table(args.data)
+    covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else None
+    res = att_gt(
+        data, y=args.y, id=args.id, time=args.time, group=args.group,
+        control_group=args.control, method=args.method, covariates=covariates,
+        base_period="universal", weights=args.weights, panel=args.panel,
+    )
+    restriction = args.type.replace("-", "_")
+    extra = {"method": args.rm_method, "grid_points": args.grid_points} if restriction == "relative_magnitudes" else {}
+    return honest_did(res, restriction=restriction, grid=grid, target=args.target,
+                      min_e=args.min_e, max_e=args.max_e, **extra)
+
+
+def _sensitivity_body(args: argparse.Namespace) -> tuple[str, dict]:
+    result = _sensitivity_run(args)
+    return result.summary(), result.to_dict()
+
+
+def handle_sensitivity(args: argparse.Namespace) -> int:
+    """``did sensitivity``: HonestDiD robust confidence sets for the CS event study."""
+    return _run(args, _sensitivity_body)
+
+
+def _register_sensitivity(did_sub: argparse._SubParsersAction) -> None:
+    p = did_sub.add_parser(
+        "sensitivity",
+        help="sensitivity of the CS event study to violations of parallel trends (HonestDiD)",
+        description="Rambachan-Roth (2023) robust confidence sets for the Callaway-Sant'Anna event "
+        "study (universal base period): relative magnitudes (C-LF or conditional test inversion) "
+        "or smoothness (FLCI), with the breakdown value.",
+    )
+    _common(p)
+    p.add_argument("--group", required=True, metavar="COL", help="first treated period, 0 = never")
+    p.add_argument("--control", choices=["never", "notyet"], default="never")
+    p.add_argument("--method", choices=["dr", "ipw", "reg"], default="dr")
+    p.add_argument("--covariates", metavar="A,B", help="comma-separated covariate columns")
+    p.add_argument("--panel", choices=["balance", "unbalanced", "pairwise"], default="unbalanced",
+                   help="units missing in some periods, as for att-gt (default: unbalanced)")
+    p.add_argument("--type", required=True, choices=["relative-magnitudes", "smoothness"],
+                   help="bounds on the post-period violations: Mbar (relative) or M (smoothness)")
+    p.add_argument("--grid", required=True, metavar="M1,M2,...", help="values of Mbar or M, e.g. 0,0.5,1")
+    p.add_argument("--target", choices=["first", "average"], default="first",
+                   help="first post-period effect (e = 0) or the average of the post-periods")
+    p.add_argument("--rm-method", dest="rm_method", choices=["C-LF", "Conditional"], default="C-LF",
+                   help="relative magnitudes: hybrid (default, as HonestDiD) or conditional test")
+    p.add_argument("--grid-points", dest="grid_points", type=_positive_grid, default=100, metavar="N",
+                   help="relative magnitudes: points of the test-inversion grid (default 100)")
+    p.add_argument("--min-e", dest="min_e", type=float, default=-math.inf, metavar="E",
+                   help="first event time of the event study (default: all)")
+    p.add_argument("--max-e", dest="max_e", type=float, default=math.inf, metavar="E",
+                   help="last event time of the event study (default: all)")
+    p.set_defaults(func=handle_sensitivity)
+
+
+def _positive_grid(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    return value
