@@ -18,6 +18,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from cluster_impact.errors import EXIT_USAGE, report_failure
+
 # Modules that contribute subcommands, in the order ``--help`` lists them, with the
 # commands each registers and their one-line help.
 _COMMAND_MODULES: dict[str, dict[str, str]] = {
@@ -66,6 +68,8 @@ def build_parser(argv: Sequence[str] | None = None, *, load_all: bool = False) -
             "run the study, reproduce a published estimate, or call one estimator."
         ),
     )
+    parser.add_argument("--debug", action="store_true", default=False,
+                        help="on an error, print the traceback too (it always goes to a log file)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = _module_of(_requested_command(argv or ()))
     for name, commands in _COMMAND_MODULES.items():
@@ -84,14 +88,24 @@ def build_parser(argv: Sequence[str] | None = None, *, load_all: bool = False) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script; returns the process exit code.
+
+    Exit codes (:mod:`cluster_impact.errors`): 0 ok, 1 refused input, study or output
+    folder, 2 usage, 3 internal error. An exception a command does not handle becomes
+    one line on standard error (the traceback goes to a log file, and to standard
+    error too with ``--debug``).
+    """
     argv = list(argv) if argv is not None else sys.argv[1:]
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
-    return int(args.func(args) or 0)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:  # noqa: BLE001 - one line and an exit code, never a bare traceback
+        return report_failure(f"cluster-impact {args.command}", exc, debug=args.debug, log_file=None,
+                              stream=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

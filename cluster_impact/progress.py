@@ -20,6 +20,8 @@ import dagster as dg
 from dagster import DagsterEventType
 
 _FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+#: Dagster events not echoed on the console: a failed run's cause is printed once by the command.
+_FAILURES = frozenset({DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE})
 
 
 class RunProgress:
@@ -72,6 +74,8 @@ class RunProgress:
                 event = meta.get("dagster_event") if isinstance(meta, dict) else None
                 if event is not None and event.event_type == DagsterEventType.STEP_SUCCESS:
                     progress.step_finished(event.step_key or "?", event.event_specific_data.duration_ms / 1000)
+                elif event is not None and event.event_type in _FAILURES:
+                    pass  # the command prints the cause itself, in one line; the log file has the event
                 elif record.levelno >= logging.WARNING:
                     text = meta.get("orig_message") if isinstance(meta, dict) else None
                     progress.warn_once(str(text or record.getMessage()))

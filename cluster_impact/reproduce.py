@@ -2,16 +2,25 @@
 
 The auditor's question is "do these inputs and this study, run by this code, give
 exactly the published numbers?". The answer is exit code 0 with one line, or exit 1
-with a readable list of what differs: the study file (key by key), hand edits to
-the published files, and every changed table cell (table, row, column, old, new).
-Inputs whose hashes differ from the manifest are refused before any compute.
+with a readable list of what differs: the code (commit, uncommitted changes, lock
+file, package versions), the study file (key by key), hand edits to the published
+files, a manifest that does not match its outputs, and every changed table cell
+(table, row, column, old, new). Inputs whose hashes differ from the manifest, and
+code that differs from the manifest's, are refused before any compute unless
+allowed.
+
+A published file whose hash differs from the manifest is classified by the
+recomputation: if the code recomputes the file's bytes, the file is what the study
+gives and the *manifest* was edited ("manifest does not match its outputs"); if it
+recomputes the manifest's hash, the *file* was edited after the run.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import tempfile
+import platform
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +28,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cluster_impact.manifest import read_manifest, sha256_file
+from cluster_impact.errors import CodeMismatchError, InputMismatchError
 from cluster_impact.runner import run_study
+from study import manifest as manifest_module
+from study.manifest import read_manifest, sha256_file
+from study.publishing import PrivateScratch
 
-
-class InputMismatchError(ValueError):
-    """The inputs to hand are not the ones the manifest records."""
+__all__ = ["CellChange", "CodeMismatchError", "InputMismatchError", "Reproduction", "code_differences",
+           "reproduce", "study_differences", "table_cell_changes"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,9 @@ class Reproduction:
     """Outcome of a reproduction; ``identical`` decides the exit code."""
 
     n_outputs: int
+    code_changes: tuple[str, ...] = ()
+    code_notes: tuple[str, ...] = ()
+    manifest_mismatches: tuple[str, ...] = ()
     study_changes: tuple[str, ...] = ()
     input_changes: tuple[str, ...] = ()
     edited_after_run: tuple[str, ...] = ()
@@ -52,16 +66,27 @@ class Reproduction:
     new_outputs: tuple[str, ...] = ()
     cell_changes: tuple[CellChange, ...] = field(default_factory=tuple)
 
+    allowed_different_code: bool = False
+
     @property
     def identical(self) -> bool:
-        return not (self.study_changes or self.input_changes or self.edited_after_run
-                    or self.changed_outputs or self.missing_outputs or self.new_outputs)
+        code = self.code_changes and not self.allowed_different_code
+        return not (code or self.manifest_mismatches or self.study_changes or self.input_changes
+                    or self.edited_after_run or self.changed_outputs or self.missing_outputs or self.new_outputs)
 
     def report(self) -> str:
         if self.identical:
-            return f"Reproduced: all {self.n_outputs} published outputs are byte-identical to the manifest."
+            line = f"Reproduced: all {self.n_outputs} published outputs are byte-identical to the manifest."
+            if self.code_changes:
+                line += "\n  with code that differs from the manifest's (--allow-different-code):"
+                line += "".join(f"\n    {item}" for item in self.code_changes)
+            return line
         lines = ["NOT reproduced:"]
         sections = [
+            ("the running code differs from the manifest's"
+             + (" (allowed by --allow-different-code)" if self.allowed_different_code else ""), self.code_changes),
+            ("manifest does not match its outputs (the manifest was edited: the published file is what the "
+             "code computes)", self.manifest_mismatches),
             ("study file differs from the one in the manifest", self.study_changes),
             ("inputs differ from the manifest", self.input_changes),
             ("published files edited after the run (hash differs from the manifest)", self.edited_after_run),
@@ -76,7 +101,55 @@ class Reproduction:
         if self.cell_changes:
             lines.append("  changed numbers (table, row, column: published -> recomputed):")
             lines.extend(f"    {change}" for change in self.cell_changes)
+        if self.code_notes:
+            lines.append("  notes:")
+            lines.extend(f"    {note}" for note in self.code_notes)
         return "\n".join(lines)
+
+
+def code_differences(manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The running code against the manifest's record of the code that published it.
+
+    Returns
+    -------
+    differences : list of str
+        Each way the code may differ, one line each: the commit, uncommitted changes
+        (in the published run or now: either means the code cannot be pinned to a
+        commit), the lock file hash, each package version. Any of these fails a
+        reproduction unless ``--allow-different-code``.
+    notes : list of str
+        Python and platform differences: reported, not failures (the lock file pins
+        the packages; the platform string names the kernel build).
+    """
+    recorded_code = manifest.get("code") or {}
+    running = manifest_module.code_state()
+    differences = []
+    if recorded_code.get("git_commit") != running["git_commit"]:
+        differences.append(f"commit: the manifest records {recorded_code.get('git_commit')}, the running code is "
+                           f"{running['git_commit']}")
+    if recorded_code.get("dirty") is not False:
+        differences.append("the published run's tree had uncommitted changes (dirty: "
+                           f"{recorded_code.get('dirty')}): its code is not any commit")
+    if running["dirty"] is not False:
+        differences.append(f"the running tree has uncommitted changes (dirty: {running['dirty']})")
+    lock = manifest_module.lock_file_hash()
+    if manifest.get("lock_file_sha256") != lock:
+        differences.append(f"uv.lock: the manifest records SHA-256 {manifest.get('lock_file_sha256')}, the running "
+                           f"lock file has {lock}")
+    recorded_packages = manifest.get("packages") or {}
+    running_packages = manifest_module.package_versions(sorted(set(recorded_packages)
+                                                               | set(manifest_module.RECORDED_PACKAGES)))
+    for name in sorted(running_packages):
+        if recorded_packages.get(name) != running_packages[name]:
+            differences.append(f"package {name}: the manifest records {recorded_packages.get(name)}, the running "
+                               f"environment has {running_packages[name]}")
+    notes = []
+    python = sys.version.split()[0]
+    if manifest.get("python") != python:
+        notes.append(f"Python: the manifest records {manifest.get('python')}, running {python}")
+    if manifest.get("platform") != platform.platform():
+        notes.append(f"platform: the manifest records {manifest.get('platform')}, running {platform.platform()}")
+    return differences, notes
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -145,6 +218,7 @@ def reproduce(
     inputs_dir: str | Path | None = None,
     study_file: str | Path | None = None,
     allow_changed_inputs: bool = False,
+    allow_different_code: bool = False,
     work_dir: str | Path | None = None,
 ) -> Reproduction:
     """Re-run the study of a manifest and compare every output with it.
@@ -161,19 +235,36 @@ def reproduce(
         no longer exists, the study text stored in the manifest).
     allow_changed_inputs
         Recompute even when input hashes differ, to show what the change does.
+    allow_different_code
+        Recompute even when the running code differs from the manifest's (commit,
+        uncommitted changes, lock file, package versions); the differences are
+        reported but the verdict rests on the outputs.
+    work_dir
+        Folder for the recomputed publication (default: a private scratch folder under
+        the instance folder, removed afterwards: the recomputation's intermediates are
+        firm-level).
 
     Raises
     ------
+    CodeMismatchError
+        The code differs and ``allow_different_code`` is false; raised before any compute.
     InputMismatchError
         Inputs differ from the manifest and ``allow_changed_inputs`` is false; raised
         before any estimation.
     """
-    if work_dir is None:
-        with tempfile.TemporaryDirectory(prefix="cluster-impact-reproduce-") as scratch:
-            return reproduce(manifest_path, inputs_dir=inputs_dir, study_file=study_file,
-                             allow_changed_inputs=allow_changed_inputs, work_dir=scratch)
     manifest_path = Path(manifest_path).resolve()
     manifest = read_manifest(manifest_path)
+    code_changes, code_notes = code_differences(manifest)
+    if code_changes and not allow_different_code:
+        raise CodeMismatchError(
+            "refusing to reproduce: the running code is not the code the manifest records "
+            "(check out its commit with a clean tree and `uv sync --frozen`, or pass --allow-different-code "
+            "to recompute anyway):\n  " + "\n  ".join(code_changes))
+    if work_dir is None:
+        with PrivateScratch() as scratch:
+            return reproduce(manifest_path, inputs_dir=inputs_dir, study_file=study_file,
+                             allow_changed_inputs=allow_changed_inputs, allow_different_code=allow_different_code,
+                             work_dir=scratch)
     published = manifest_path.parent
     work = Path(work_dir)
     recorded_study = manifest["study"]
@@ -189,15 +280,26 @@ def reproduce(
     if sha256_file(path) != recorded_study["sha256"]:
         study_changes = study_differences(recorded_study["content"], path.read_text(encoding="utf-8"))
 
-    edited = [rel for rel, digest in sorted(manifest["outputs"].items())
-              if not (published / rel).is_file() or sha256_file(published / rel) != digest]
+    recorded = manifest["outputs"]
+    on_disk = {rel: sha256_file(published / rel) if (published / rel).is_file() else None for rel in recorded}
 
     input_changes: list[str] = []
-    run = run_study(path, work / "out", storage_dir=work / "storage", input_dir=inputs_dir,
+    run = run_study(path, work / "out", input_dir=inputs_dir, records_dir=work,
                     check_inputs=_check_inputs_against(manifest, allow_changed_inputs, input_changes))
     recomputed = run.manifest["outputs"]
-    recorded = manifest["outputs"]
-    changed = sorted(rel for rel in recorded if rel in recomputed and recomputed[rel] != recorded[rel])
+    # A file that differs from the manifest: edited by hand, unless the code recomputes
+    # exactly the file's bytes, in which case it is the manifest that was edited.
+    mismatched, edited = [], []
+    for rel, digest in sorted(recorded.items()):
+        if on_disk[rel] == digest:
+            continue
+        if on_disk[rel] is not None and recomputed.get(rel) == on_disk[rel]:
+            mismatched.append(f"{rel}: the manifest records SHA-256 {digest[:16]}..., the published file and its "
+                              f"recomputation are {on_disk[rel][:16]}...")
+        else:
+            edited.append(rel)
+    changed = sorted(rel for rel in recorded if rel in recomputed and recomputed[rel] != recorded[rel]
+                     and recomputed[rel] != on_disk[rel])
     cells: list[CellChange] = []
     for rel in sorted(set(changed) | set(edited)):
         if rel.endswith(".csv") and (published / rel).is_file() and (run.out_dir / rel).is_file():
@@ -205,6 +307,10 @@ def reproduce(
                                             (run.out_dir / rel).read_text(encoding="utf-8")))
     return Reproduction(
         n_outputs=len(recorded),
+        code_changes=tuple(code_changes),
+        code_notes=tuple(code_notes),
+        allowed_different_code=allow_different_code,
+        manifest_mismatches=tuple(mismatched),
         study_changes=tuple(study_changes),
         input_changes=tuple(input_changes),
         edited_after_run=tuple(edited),

@@ -10,7 +10,11 @@ This layer sits between the estimator packages (``tfp``, ``matching``, ``did``,
 - :mod:`study.estimates`, :mod:`study.heterogeneity`, :mod:`study.robustness`: the
   columns of tables T3, T5 and T6;
 - :mod:`study.publication`: from estimates to disclosure-controlled tables and figures;
-- :mod:`study.hashing`: file hashes recorded in data versions and manifests.
+- :mod:`study.hashing`: file hashes recorded in data versions and manifests;
+- :mod:`study.manifest`: the run manifest (inputs and their reconciliation, code, versions,
+  disclosure audit, output hashes);
+- :mod:`study.publishing`: staged, fsynced, atomically swapped publications, the output
+  folder's lock, private scratch for firm-level intermediates.
 
 It never imports Dagster, ``pipelines`` or ``cluster_impact`` (the application shell).
 """

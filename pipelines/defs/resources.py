@@ -29,7 +29,12 @@ class StudyResource(dg.ConfigurableResource):
     data_dir: str = os.environ.get("CLUSTER_IMPACT_DATA", str(PROJECT_ROOT / ".dagster_home" / "data"))
     """Where simulated demo inputs are written (ignored for studies with input files)."""
     publish_dir: str = os.environ.get("CLUSTER_IMPACT_OUT", str(PROJECT_ROOT / "outputs"))
-    """Where published tables (``tables/``) and figures (``figures/``) are written."""
+    """Where the published tables (``tables/``), figures (``figures/``), disclosure companions
+    and report are released."""
+    staging_dir: str = ""
+    """If set, the published files are written here during the run instead, and the publisher
+    (``study.publishing.Publication``) swaps this folder in as ``publish_dir`` once its manifest
+    is written: an earlier publication stays whole until then. ``cluster-impact run`` sets it."""
     input_dir: str = ""
     """If set, input files named in the study are read from this folder instead (audits)."""
 
@@ -39,25 +44,39 @@ class StudyResource(dg.ConfigurableResource):
     def study_dir(self) -> Path:
         return Path(self.study_file).resolve().parent
 
-    def tables_dir(self) -> Path:
-        path = Path(self.publish_dir) / "tables"
+    def writing_dir(self) -> Path:
+        """Where this run writes published files: the staging folder if any, else ``publish_dir``."""
+        return Path(self.staging_dir or self.publish_dir)
+
+    def released_path(self, path: str | Path) -> Path:
+        """Where a file written under :meth:`writing_dir` will be once the publication is released
+        (for metadata: the staging folder is gone after the swap)."""
+        path = Path(path)
+        if not self.staging_dir:
+            return path
+        try:
+            return Path(self.publish_dir) / path.relative_to(self.staging_dir)
+        except ValueError:
+            return path
+
+    def _subdir(self, name: str) -> Path:
+        path = self.writing_dir() / name
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def tables_dir(self) -> Path:
+        return self._subdir("tables")
 
     def disclosure_dir(self) -> Path:
         """Disclosure companions of every table: for the output checker, not for release."""
-        path = Path(self.publish_dir) / "disclosure"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return self._subdir("disclosure")
 
     def report_path(self) -> Path:
-        Path(self.publish_dir).mkdir(parents=True, exist_ok=True)
-        return Path(self.publish_dir) / "report.html"
+        self.writing_dir().mkdir(parents=True, exist_ok=True)
+        return self.writing_dir() / "report.html"
 
     def figures_dir(self) -> Path:
-        path = Path(self.publish_dir) / "figures"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return self._subdir("figures")
 
 
 def default_resources(
@@ -66,6 +85,7 @@ def default_resources(
     storage_dir: str | None = None,
     data_dir: str | None = None,
     input_dir: str | None = None,
+    staging_dir: str | None = None,
 ) -> dict[str, object]:
     """Resources for a run; ``None`` keeps each documented default."""
     study_kwargs: dict[str, str] = {}
@@ -77,6 +97,8 @@ def default_resources(
         study_kwargs["data_dir"] = str(data_dir)
     if input_dir is not None:
         study_kwargs["input_dir"] = str(input_dir)
+    if staging_dir is not None:
+        study_kwargs["staging_dir"] = str(staging_dir)
     return {
         "study": StudyResource(**study_kwargs),
         "io_manager": ParquetIOManagerFactory(base_path=storage_dir or _default_storage()),

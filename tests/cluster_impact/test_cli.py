@@ -35,15 +35,16 @@ def test_no_subcommand_prints_help_and_fails(capsys):
 def test_run_refuses_a_bad_study_before_compute(tmp_path, capsys):
     study = tmp_path / "bad.yaml"
     study.write_text("name: x\ninputs: {demo: {seed: 1}}\ntfp: {method: magic}\n", encoding="utf-8")
-    assert main(["run", "--study", str(study), "--out", str(tmp_path / "out")]) == 2
+    assert main(["run", "--study", str(study), "--out", str(tmp_path / "out")]) == 1
     assert "tfp.method" in capsys.readouterr().err
 
 
 def test_run_refuses_an_output_folder_with_foreign_files(tmp_path, capsys):
     keep = tmp_path / "precious.txt"
     keep.write_text("not a study output", encoding="utf-8")
-    assert main(["run", "--out", str(tmp_path)]) == 2
-    assert "not study outputs" in capsys.readouterr().err
+    assert main(["run", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "not study outputs" in err and "precious.txt" in err and "Traceback" not in err
     assert keep.read_text(encoding="utf-8") == "not a study output"
 
 
@@ -89,10 +90,12 @@ def test_run_prints_progress_and_json(tmp_path, capsys, monkeypatch):
 
     import cluster_impact.runner as runner
 
-    def fake_run_study(study, out, *, storage_dir=None, logger=None):
+    def fake_run_study(study, out, *, storage_dir=None, logger=None, records_dir=None, command=None):
         out = tmp_path / "out"
         (out / "tables").mkdir(parents=True, exist_ok=True)
         (out / "tables" / "T1.csv").write_text("a\n1\n")
+        # an earlier publication of this tool, so the second run may replace it
+        (out / "manifest.json").write_text(json.dumps({"manifest_version": 2, "outputs": {"tables/T1.csv": "0"}}))
         warnings.warn("cohort 2017: 3 members cannot be matched")
         warnings.warn("cohort 2017: 3 members cannot be matched")
         assert logger is not None
@@ -107,7 +110,7 @@ def test_run_prints_progress_and_json(tmp_path, capsys, monkeypatch):
     assert document["warnings"] == ["cohort 2017: 3 members cannot be matched"]
     assert captured.err.count("warning: cohort 2017") == 1 and "warnings.warn" not in captured.err
     log = Path(document["log_file"])
-    assert log.parent == storage / "logs" and "cohort 2017" in log.read_text(encoding="utf-8")
+    assert log.parent.parent == storage / "runs" and "cohort 2017" in log.read_text(encoding="utf-8")
     assert main(["run", "--out", str(tmp_path / "out"), "--storage", str(storage)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Study published to") and "tables/: 1 files (T1.csv)" in out and "log: " in out

@@ -1,21 +1,37 @@
-"""Determinism and auditability: byte-identical reruns and ``cluster-impact reproduce``."""
+"""Determinism and auditability: byte-identical reruns and ``cluster-impact reproduce``.
+
+The code's provenance (commit, dirty flag) is pinned for this module: the runs and
+reproductions below compare outputs, and the working tree of whoever runs the tests
+may have uncommitted changes. The forged-manifest tests (issue 12, item 11) vary it.
+"""
 
 from __future__ import annotations
 
 import filecmp
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+import cluster_impact.reproduce
+import study.manifest
 from cluster_impact.cli import main
-from cluster_impact.manifest import read_manifest
 from cluster_impact.reproduce import table_cell_changes
 from cluster_impact.runner import run_study
 from data_contracts import synthetic
+from study.manifest import read_manifest
 
 SMALL_STUDY = Path(__file__).resolve().parents[1] / "fixtures" / "studies" / "small.yaml"
+PINNED_CODE = {"git_commit": "1" * 40, "dirty": False}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pinned_code():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(study.manifest, "code_state", lambda root=None: dict(PINNED_CODE))
+        yield patch
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +138,73 @@ def test_table_cell_changes_names_row_and_column():
 def test_manifest_records_provenance(two_runs):
     manifest = read_manifest(two_runs[0].manifest_path)
     for key in ("study", "inputs", "seeds", "code", "lock_file_sha256", "python", "platform", "packages",
-                "dagster_run_id", "outputs"):
+                "dagster_run_id", "disclosure_audit", "weaker_disclosure_thresholds", "outputs"):
         assert key in manifest
+    assert manifest["disclosure_audit"]["ok"] is True and manifest["weaker_disclosure_thresholds"] == []
     assert len(manifest["study"]["sha256"]) == 64
     assert manifest["seeds"]["study"] == yaml.safe_load(SMALL_STUDY.read_text())["seed"]
+
+
+# --- issue 12, item 11: the code's provenance and the manifest's own integrity -------------------------
+
+def _forged_copy(run, tmp_path, edit) -> Path:
+    """A copy of the publication whose manifest ``edit(manifest)`` changes in place."""
+    copy = tmp_path / "published"
+    shutil.copytree(run.out_dir, copy)
+    manifest = read_manifest(copy / "manifest.json")
+    edit(manifest)
+    (copy / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return copy / "manifest.json"
+
+
+def _forge_provenance(manifest: dict) -> None:
+    manifest["code"] = {"git_commit": "d" * 40, "dirty": True}
+    manifest["lock_file_sha256"] = "0" * 64
+    manifest["packages"].update(numpy="0.0.1", dagster="0.0.2")
+
+
+def _forge_commit_and_output_hash(manifest: dict) -> None:
+    manifest["code"]["git_commit"] = "d" * 40
+    manifest["outputs"]["tables/main_effect.csv"] = "0" * 64
+
+
+def _no_compute(*_args, **_kwargs):
+    raise AssertionError("the code check must refuse before any compute")
+
+
+def test_forged_provenance_is_refused_before_compute_naming_each_difference(file_study, tmp_path, capsys,
+                                                                            monkeypatch):
+    _, _, run = file_study
+    forged = _forged_copy(run, tmp_path, _forge_provenance)
+    monkeypatch.setattr(cluster_impact.reproduce, "run_study", _no_compute)
+    assert main(["reproduce", str(forged)]) == 1
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "refusing to reproduce: the running code is not the code the manifest records" in err
+    assert f"commit: the manifest records {'d' * 40}, the running code is {'1' * 40}" in err
+    assert "the published run's tree had uncommitted changes" in err
+    assert f"uv.lock: the manifest records SHA-256 {'0' * 64}" in err
+    assert "package numpy: the manifest records 0.0.1" in err and "package dagster: the manifest records 0.0.2" in err
+    assert "Reproduced" not in captured.out + err and "Traceback" not in err
+
+
+def test_a_dirty_running_tree_is_a_failure(file_study, pinned_code, capsys, monkeypatch):
+    _, _, run = file_study
+    monkeypatch.setattr(study.manifest, "code_state", lambda root=None: {**PINNED_CODE, "dirty": True})
+    monkeypatch.setattr(cluster_impact.reproduce, "run_study", _no_compute)
+    assert main(["reproduce", str(run.manifest_path)]) == 1
+    assert "the running tree has uncommitted changes (dirty: True)" in capsys.readouterr().err
+
+
+def test_an_edited_manifest_hash_is_not_reported_as_an_edited_table(file_study, tmp_path, capsys):
+    """The manifest's hash of main_effect.csv is forged (and its commit): with --allow-different-code the
+    study is recomputed, which gives the published file's bytes, so it is the manifest that lies."""
+    _, _, run = file_study
+    forged = _forged_copy(run, tmp_path, _forge_commit_and_output_hash)
+    assert main(["reproduce", str(forged), "--allow-different-code"]) == 1
+    out = capsys.readouterr().out
+    assert "manifest does not match its outputs" in out
+    assert f"tables/main_effect.csv: the manifest records SHA-256 {'0' * 16}..." in out
+    assert "edited after the run" not in out and "changed numbers" not in out
+    assert "the running code differs from the manifest's (allowed by --allow-different-code)" in out
+    assert f"commit: the manifest records {'d' * 40}" in out

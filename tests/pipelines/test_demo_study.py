@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cluster_impact.manifest import read_manifest, sha256_file
+from study.manifest import read_manifest, sha256_file
 from cluster_impact.runner import run_study
 from study.spec import DEMO_STUDY_PATH, load_study
 

@@ -242,5 +242,5 @@ def html_report(study: StudyResource, **upstream: pd.DataFrame) -> dg.Output[pd.
     path = write_html_report(study.report_path(), f"Cluster membership and firm productivity: study '{spec.name}'",
                              tables, figures, manifest=summary, introduction=spec.description.strip())
     out = pd.DataFrame({"table": [t.name for t in tables], "suppressed_cells": [t.n_suppressed for t in tables]})
-    return dg.Output(out, metadata={"report": dg.MetadataValue.path(str(path)),
+    return dg.Output(out, metadata={"report": dg.MetadataValue.path(str(study.released_path(path))),
                                     "tables": dg.MetadataValue.md(out.to_markdown(index=False))})
