@@ -73,5 +73,5 @@ def _validate(args: argparse.Namespace) -> int:
             _write_json(args.json_out, result.to_json_dict(usable=True))
         except OSError as err:
             print(f"cluster-impact validate: cannot write {args.json_out}: {err.strerror}", file=sys.stderr)
-            return 2
+            return 1
     return 0

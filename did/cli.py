@@ -24,6 +24,10 @@ from did.summaries import att_gt_display, att_gt_document, compute_aggregations,
 from did.twfe import twfe
 
 
+class _UsageError(Exception):
+    """An option value in the wrong format (exit 2, as argparse's own errors)."""
+
+
 class _CLIError(Exception):
     """A problem with the command-line input (file, option)."""
 
@@ -65,9 +69,12 @@ def _run(args: argparse.Namespace, body) -> int:
         warnings.simplefilter("always")
         try:
             text, payload = body(args)
-        except (DiDError, _CLIError) as exc:
+        except _UsageError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except (DiDError, _CLIError) as exc:  # refused data (exit codes: README)
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     seen = set()
     for w in caught:
         message = str(w.message).splitlines()[0]
@@ -81,7 +88,7 @@ def _run(args: argparse.Namespace, body) -> int:
             _write(payload, args.json)
         except OSError as exc:
             print(f"error: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
-            return 2
+            return 1
     return 0
 
 
@@ -203,7 +210,7 @@ def _parse_grid(text: str) -> list[float]:
     except ValueError:
         values = []
     if not values or any(not math.isfinite(v) or v < 0 for v in values):
-        raise _CLIError(f"--grid must be comma-separated numbers >= 0 (e.g. 0,0.5,1), got {text!r}")
+        raise _UsageError(f"--grid must be comma-separated numbers >= 0 (e.g. 0,0.5,1), got {text!r}")
     return values
 
 

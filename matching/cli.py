@@ -157,7 +157,15 @@ def result_document(result, outcome: str | None = None, att=None) -> dict:
 def _handler(args: argparse.Namespace) -> int:
     try:
         data = _read(args.data)
+    except (MatchingError, OSError, pd.errors.ParserError) as exc:
+        print(f"cluster-impact match: error: {exc}", file=sys.stderr)
+        return 1
+    try:
         distance = _check_options(args, data)
+    except MatchingError as exc:  # an option this method does not take: usage (exit 2)
+        print(f"cluster-impact match: error: {exc}", file=sys.stderr)
+        return 2
+    try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = match(
@@ -186,7 +194,7 @@ def _handler(args: argparse.Namespace) -> int:
         doc = result_document(result, args.outcome, att)
     except (MatchingError, OSError, pd.errors.ParserError) as exc:
         print(f"cluster-impact match: error: {exc}", file=sys.stderr)
-        return 2
+        return 1
     if args.json:
         text = json.dumps(doc, indent=1)
         if args.json == "-":
@@ -196,7 +204,7 @@ def _handler(args: argparse.Namespace) -> int:
             Path(args.json).write_text(text + "\n")
         except OSError as exc:
             print(f"cluster-impact match: error: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
-            return 2
+            return 1
     print(result.summary())
     if att is not None:
         print()

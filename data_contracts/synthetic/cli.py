@@ -78,7 +78,7 @@ def _simulate(args: argparse.Namespace) -> int:
             defects=dict(args.defect) if args.defect else None, seed=args.defect_seed)
     except (SyntheticDataError, OSError) as exc:
         print(f"cluster-impact simulate: {exc}", file=sys.stderr)
-        return 2
+        return 1
     truth_path = paths["accounts"].parent / "truth.parquet"
     population.truth.firm_years.to_parquet(truth_path, index=False)
     paths["truth"] = truth_path
@@ -94,7 +94,7 @@ def _simulate(args: argparse.Namespace) -> int:
             Path(args.json).write_text(text + "\n", encoding="utf-8")
         except OSError as exc:
             print(f"cluster-impact simulate: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
-            return 2
+            return 1
     print(f"Simulated {config.n_firms} firms, {config.first_year}-{config.last_year} (seed {config.seed}), "
           f"true membership effect {config.true_effect:g}"
           + (f" growing by {config.effect_growth:g} a year" if config.effect_growth else ""))

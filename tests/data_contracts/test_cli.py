@@ -41,7 +41,7 @@ def test_validate_excel_sheet_by_name(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_unwritable_json_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_csv(wide_accounts(n_firms=1), tmp_path / "a.csv")
     code = main(["validate", str(path), "--kind", "accounts", "--json", str(tmp_path / "no" / "r.json")])
-    assert code == 2 and "cannot write" in capsys.readouterr().err
+    assert code == 1 and "cannot write" in capsys.readouterr().err
 
 
 def test_json_dash_writes_the_report_to_standard_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

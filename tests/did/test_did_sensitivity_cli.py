@@ -59,17 +59,18 @@ def test_smoothness_average_and_options(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("extra", "message", "code"),
     [
-        (["--type", "smoothness", "--grid", "0,x"], "--grid must be comma-separated numbers >= 0"),
-        (["--type", "smoothness", "--grid", "-1"], "--grid must be comma-separated numbers >= 0"),
-        (["--type", "smoothness", "--grid", "0", "--min-e", "-1"], "at least one pre-period"),
-        (["--type", "smoothness", "--grid", "0", "--covariates", "nope"], "nope"),
+        (["--type", "smoothness", "--grid", "0,x"], "--grid must be comma-separated numbers >= 0", 2),
+        (["--type", "smoothness", "--grid", "-1"], "--grid must be comma-separated numbers >= 0", 2),
+        (["--type", "smoothness", "--grid", "0", "--min-e", "-1"], "at least one pre-period", 1),
+        (["--type", "smoothness", "--grid", "0", "--covariates", "nope"], "nope", 1),
     ],
 )
-def test_cli_errors_are_one_line(extra, message, capsys):
+def test_cli_errors_are_one_line(extra, message, code, capsys):
+    """Option formats are usage errors (2); what the data cannot support is refused (1)."""
     rc = main([*ARGS, *extra])
-    assert rc == 2
+    assert rc == code
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and message in err and "\n" not in err
 
@@ -77,7 +78,7 @@ def test_cli_errors_are_one_line(extra, message, capsys):
 def test_cli_missing_file(capsys):
     rc = main(["did", "sensitivity", "--data", "/nonexistent.csv", "--y", "y", "--id", "i", "--time", "t",
                "--group", "g", "--type", "smoothness", "--grid", "0"])
-    assert rc == 2 and "data file not found" in capsys.readouterr().err
+    assert rc == 1 and "data file not found" in capsys.readouterr().err
 
 
 def test_varying_base_period_refused(mpdta):

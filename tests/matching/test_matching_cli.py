@@ -128,13 +128,19 @@ def test_cli_cem_cutpoints(fixtures_dir, capsys):
     (["--distance", "nope"], "'nope' is neither"),
     (["--estimand", "ATE"], "only the ATT is implemented"),
     (["--cutpoints", "5"], "--cutpoints applies to --method cem only"),
-    (["--method", "cem", "--cutpoints", "income=3"], "not CEM covariates: income"),
 ])
 def test_cli_refuses_options_it_would_otherwise_ignore(fixtures_dir, capsys, extra, message):
     rc = main(["match", "--data", str(fixtures_dir / "lalonde.csv"), "--treatment", "treat",
                "--covariates", COVS, *extra])
     err = capsys.readouterr().err
     assert rc == 2 and message in err and err.count("\n") == 1
+
+
+def test_cli_refuses_cutpoints_for_a_variable_it_does_not_match_on(fixtures_dir, capsys):
+    rc = main(["match", "--data", str(fixtures_dir / "lalonde.csv"), "--treatment", "treat",
+               "--covariates", COVS, "--method", "cem", "--cutpoints", "income=3"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "not CEM covariates: income" in err and err.count("\n") == 1
 
 
 def test_cli_exact_without_outcome(tmp_path, fixtures_dir, load_case, capsys):

@@ -46,7 +46,7 @@ def test_simulate_lists_the_files_by_default(tmp_path, capsys):
     (["--separator", ";", "--decimal", ";"], "separator"),
 ])
 def test_simulate_reports_bad_input_in_one_line(tmp_path, capsys, argv, message):
-    assert _run(["simulate", "--out", str(tmp_path), "--n-firms", "300", *argv]) == 2
+    assert _run(["simulate", "--out", str(tmp_path), "--n-firms", "300", *argv]) == 1
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
 
